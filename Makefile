@@ -1,0 +1,34 @@
+# ssot-runtime: `make help` lists the targets.
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,otlp]'
+	touch $(STAMP)
+
+.PHONY: help venv test lint typecheck bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv and install the project with its dev and otlp extras
+
+test: $(STAMP) ## Run the test suite
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff on src and tests
+	$(VENV)/bin/ruff check src tests
+
+typecheck: $(STAMP) ## mypy --strict on src
+	$(VENV)/bin/mypy
+
+bench: $(STAMP) ## The hook's speed figures (ratios measured in one run)
+	$(PY) benchmarks/hook_speed.py
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,354 @@
+"""One legacy module's state: its canonical module, its renames, and the slow paths of recording.
+
+The hot paths live in :mod:`ssot_runtime._proxy`; everything here runs once per site, per name
+or per module, and never lets an internal error reach the application.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from types import CodeType, FrameType, ModuleType
+from typing import TYPE_CHECKING, Any
+
+from . import _proxy
+from ._config import Rule
+from ._errors import LegacyImportError, LegacyImportWarning
+from ._frames import MACHINE, SKIP, USER, from_import_offset, import_statement, is_attribute_read
+from ._recorder import ImportTiming
+
+if TYPE_CHECKING:
+    from ._hook import Hook
+
+_getframe = sys._getframe
+Action = Callable[[], object]
+# Dunders that describe the legacy module itself; any other dunder (``__version__``) forwards.
+_OWN_DUNDERS = frozenset({"__path__", "__file__", "__cached__", "__loader__", "__spec__", "__package__",
+                          "__name__", "__builtins__", "__getattr__", "__dict__", "__class__"})
+
+
+class Binding:
+    """A legacy module: what it maps to, how it is recorded, and its module object."""
+
+    def __init__(self, hook: Hook, legacy: str, canonical_name: str, rule: Rule, mode: str) -> None:
+        self.hook = hook
+        self.legacy = legacy
+        self.canonical_name = canonical_name
+        self.rule = rule
+        self.mode = mode
+        self.renames: dict[str, Rule] = hook.symbol_rules.get(legacy, {})
+        self.module: _proxy.LegacyModule | None = None
+        self.target: ModuleType | None = None  # the canonical module (redirect and warn)
+        self.namespace: dict[str, Any] | None = None  # the module's own dict (observe)
+        self.load_ns = (0, 0)
+        self._hook_fn: Callable[[str], Any] | None = None
+
+    # -- building the module -------------------------------------------------------------
+    def create(self, spec: Any) -> ModuleType:
+        """Import the canonical module and make the legacy module object that forwards to it."""
+        start = time.perf_counter_ns()
+        try:
+            target = importlib.import_module(self.canonical_name)
+        except ImportError as exc:
+            raise ImportError(
+                f"ssot-runtime: {self.legacy!r} is redirected to {self.canonical_name!r}, "
+                f"which cannot be imported: {exc}", name=self.legacy) from exc
+        self.load_ns = (start, time.perf_counter_ns())
+        cls = _proxy.new_module_class(self, _proxy.LegacyModule, self.legacy)
+        module = cls(self.legacy, getattr(target, "__doc__", None))
+        module.__dict__["__getattr__"] = self._getattr_hook()
+        if hasattr(target, "__path__"):
+            spec.submodule_search_locations = self.hook.legacy_path()
+        self.module, self.target = module, target
+        return module
+
+    def observe(self, module: ModuleType) -> None:
+        """Turn a module that ran its own code into a recorded one (its class changes, nothing else)."""
+        namespace = module.__dict__
+        cls = _proxy.new_module_class(self, _proxy.ObservedModule, self.legacy)
+        self.module, self.namespace = module, namespace  # type: ignore[assignment]
+        original = namespace.get("__getattr__")
+        if callable(original):
+            namespace["__getattr__"] = self._wrap_shim_getattr(original)
+        for name in list(namespace):
+            if not (name[:2] == "__" and name[-2:] == "__"):
+                setattr(cls, name, self._property(name))
+        module.__class__ = cls
+        if isinstance(getattr(module, "__path__", None), list):
+            module.__path__ = self.hook.legacy_path(module.__path__)
+
+    def _property(self, name: str) -> property | None:
+        """The property for ``name``, or None where neither the canonical module nor a rule has it."""
+        rule = self.renames.get(name)
+        if rule is not None and self.hook.config.rule_mode(rule) == "error":
+            return _proxy.refused_property(self, name)
+        if self.namespace is not None:
+            return _proxy.observed_property(self, name, self.namespace)
+        if rule is not None:
+            try:
+                holder: object = importlib.import_module(rule.target)
+            except ImportError as exc:
+                raise AttributeError(f"ssot-runtime: {self.legacy}:{name} is redirected to "
+                                     f"{rule.target}:{rule.target_symbol}, which cannot be imported: {exc}"
+                                     ) from exc
+            return _proxy.forward_property(self, name, holder, rule.target_symbol or name)
+        if self.target is None or not hasattr(self.target, name):
+            return None
+        return _proxy.forward_property(self, name, self.target, name)
+
+    def _getattr_hook(self) -> Callable[[str], Any]:
+        """The PEP 562 ``__getattr__``: makes a name's property on its first read."""
+        binding = self
+
+        def __getattr__(name: str) -> Any:
+            if name[:2] == "__" and name[-2:] == "__":
+                if name == "__all__":
+                    return binding.public_names()
+                if name not in _OWN_DUNDERS and binding.target is not None:
+                    return getattr(binding.target, name)
+                raise AttributeError(f"module {binding.legacy!r} has no attribute {name!r}")
+            prop = binding._property(name)
+            if prop is None:
+                raise AttributeError(f"module {binding.legacy!r} (redirected to "
+                                     f"{binding.canonical_name!r}) has no attribute {name!r}")
+            module = binding.module
+            setattr(type(module), name, prop)
+            if binding.hook.classifier.kind(_getframe(1)) == MACHINE:
+                return binding.peek(name)  # importlib probing a from-list: not a use
+            return getattr(module, name)
+
+        return __getattr__
+
+    def _wrap_shim_getattr(self, original: Callable[[str], Any]) -> Callable[[str], Any]:
+        """Record the names a PEP 562 shim serves from its own ``__getattr__``."""
+        binding = self
+
+        def __getattr__(name: str) -> Any:
+            value = original(name)
+            if not (name[:2] == "__" and name[-2:] == "__"):
+                binding.record(name, _getframe(1))
+            return value
+
+        __getattr__.__wrapped__ = original  # type: ignore[attr-defined]
+        return __getattr__
+
+    def peek(self, name: str) -> Any:
+        """The value of ``name`` without recording a use."""
+        rule = self.renames.get(name)
+        if rule is not None and self.hook.config.rule_mode(rule) == "error":
+            return None
+        if self.namespace is not None:
+            return self.namespace[name]
+        if rule is not None:
+            return getattr(importlib.import_module(rule.target), rule.target_symbol or name)
+        return getattr(self.target, name)
+
+    def public_names(self) -> list[str]:
+        source = self.target if self.target is not None else self.module
+        names = getattr(source, "__all__", None)
+        if names is None:
+            names = [n for n in vars(source) if not n.startswith("_")]
+        return [*names, *(n for n in self.renames if n not in names)]
+
+    # -- recording: the slow paths -------------------------------------------------------
+    def new_site(self, table: dict[tuple[str, int, str], Action], attr: str, frame: FrameType) -> None:
+        """First read of ``attr`` at this frame's line: decide what reads there do, and count this one."""
+        try:
+            code = frame.f_code
+            key = (code.co_filename, frame.f_lineno, code.co_name)
+            kind = self.hook.classifier.kind(frame)
+            if kind == MACHINE:
+                table[key] = _proxy._noop
+                return
+            if kind == SKIP:
+                table[key] = self._walker(attr)
+                self.use(attr, self.hook.classifier.caller(frame))()
+                return
+            action = table[key] = self.use(attr, frame)
+            action()
+        except Exception:
+            self.hook.internal_error()
+
+    def record(self, attr: str | None, frame: FrameType | None) -> None:
+        """One use of ``attr`` by the user at or above ``frame`` (no caching: rare paths)."""
+        try:
+            self.use(attr, self.hook.classifier.caller(frame))()
+        except Exception:
+            self.hook.internal_error()
+
+    def _walker(self, attr: str) -> Action:
+        caller = self.hook.classifier.caller
+        use = self.use
+
+        def walk() -> None:
+            use(attr, caller(_getframe(2)))()
+
+        return walk
+
+    def use(self, attr: str | None, frame: FrameType | None) -> Action:
+        """The action that counts one use of ``attr`` at the user frame ``frame``."""
+        rule = self.renames.get(attr) if attr is not None else None
+        if rule is not None:
+            canonical, canonical_symbol = rule.target, rule.target_symbol
+            mode = self.hook.config.rule_mode(rule) if rule.mode else self.mode
+        else:
+            canonical, canonical_symbol, mode = self.canonical_name, attr, self.mode
+        site = self.hook.recorder.site(self.legacy, attr, canonical, canonical_symbol, mode, frame)
+        if mode != "warn" or frame is None:
+            return site.hit
+        note = (rule.note if rule is not None else "") or self.rule.note
+        message = self._message(attr, canonical, canonical_symbol, note)
+        if self.hook.config.warn == "always":
+            warn = self.hook.warn
+
+            def hit_and_warn() -> None:
+                site.hit()
+                warn(message, frame, always=True)
+
+            return hit_and_warn
+        if self.hook.first_warning(site.key):
+            self.hook.warn(message, frame, always=False)
+        return site.hit
+
+    def _message(self, attr: str | None, canonical: str, canonical_symbol: str | None, note: str) -> str:
+        old = f"{self.legacy}.{attr}" if attr else self.legacy
+        new = f"{canonical}.{canonical_symbol}" if canonical_symbol else canonical
+        text = f"{old!r} is a legacy import path; use {new!r} instead"
+        return f"{text} ({note})" if note else text
+
+    def spec_read(self, frame: FrameType, cache: dict[tuple[int, int], tuple[CodeType, Action]]) -> None:
+        """A read of ``__spec__``: an import statement finding the module cached, or a plain read."""
+        try:
+            classifier = self.hook.classifier
+            kind = classifier.kind(frame)
+            if kind == MACHINE:
+                # importlib.import_module() of a cached module reads it in _find_and_load.
+                if frame.f_code.co_name == "_find_and_load":
+                    self.statement_action(classifier.caller(frame), called=True)()
+                return
+            if kind == SKIP:
+                self.statement_action(classifier.caller(frame), called=not is_attribute_read(frame))()
+                return
+            action = self.statement_action(frame, called=not is_attribute_read(frame))
+            cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+            action()
+        except Exception:
+            self.hook.internal_error()
+
+    def statement_action(self, frame: FrameType | None, *, called: bool) -> Action:
+        """What an import of this module by the user at ``frame`` counts: a module use, or nothing."""
+        if frame is None:
+            return _proxy._noop
+        statement = import_statement(frame)
+        if statement is None:
+            # import_module() / __import__() count; a plain `legacy.__spec__` read does not.
+            return self.use(None, frame) if called else _proxy._noop
+        name, fromlist = statement
+        if name == self.legacy and fromlist is None:
+            return self.use(None, frame)
+        parent, _, leaf = self.legacy.rpartition(".")
+        if fromlist and name == parent and leaf in fromlist and parent not in self.hook.bindings:
+            # `from real_package import legacy_child`: the child is bound on a package we do not
+            # own, so only the statement's first execution in a process is seen (documented).
+            return self.use(None, frame)
+        return _proxy._noop
+
+    def submodule_read(self, child: ModuleType, frame: FrameType,
+                       cache: dict[tuple[int, int], tuple[CodeType, Action]]) -> None:
+        """A read of a legacy child on this legacy parent: ``from parent import child`` is a use."""
+        try:
+            classifier = self.hook.classifier
+            kind = classifier.kind(frame)
+            action: Action = _proxy._noop
+            child_binding = self.hook.bindings.get(child.__name__)
+            if kind != MACHINE and child_binding is not None and from_import_offset(frame) is not None:
+                user = classifier.caller(frame)
+                action = child_binding.use(None, user)
+                if kind == SKIP:
+                    action()
+                    return
+            cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+            action()
+        except Exception:
+            self.hook.internal_error()
+
+    def first_import(self, frame: FrameType | None) -> None:
+        """Record the import that loaded this module: its use, and how long loading took."""
+        try:
+            user = self.hook.classifier.caller(frame)
+            if user is not None:
+                self.statement_action(user, called=True)()
+            start, end = self.load_ns
+            wall = time.time_ns() - (time.perf_counter_ns() - start)
+            self.hook.recorder.record_import(ImportTiming(
+                self.legacy, self.canonical_name, self.mode,
+                user.f_code.co_filename if user else "<command line>",
+                (user.f_lineno or 0) if user else 0,
+                _function(user), wall, wall + (end - start)))
+        except Exception:
+            self.hook.internal_error()
+
+    def refuse_symbol(self, attr: str, frame: FrameType) -> None:
+        user = self.hook.classifier.caller(frame)
+        self.use(attr, user)()
+        rule = self.renames[attr]
+        raise LegacyImportError(
+            f"{self.legacy}.{attr} was removed: use {rule.target}.{rule.target_symbol}"
+            + (f" ({rule.note})" if rule.note else "") + _where(user),
+            name=self.legacy)
+
+    # -- writes and introspection --------------------------------------------------------
+    def attach_submodule(self, name: str, child: ModuleType) -> None:
+        setattr(type(self.module), name, _proxy.submodule_property(self, name, child))
+
+    def set(self, name: str, value: Any) -> None:
+        if self.namespace is not None:
+            self.namespace[name] = value
+            if name not in type(self.module).__dict__:
+                setattr(type(self.module), name, self._property(name))
+            return
+        rule = self.renames.get(name)
+        if rule is not None:
+            setattr(importlib.import_module(rule.target), rule.target_symbol or name, value)
+        else:
+            setattr(self.target, name, value)
+
+    def delete(self, name: str) -> None:
+        if self.namespace is not None:
+            try:
+                del self.namespace[name]
+            except KeyError:
+                raise AttributeError(name) from None
+            return
+        rule = self.renames.get(name)
+        if rule is not None:
+            delattr(importlib.import_module(rule.target), rule.target_symbol or name)
+        else:
+            delattr(self.target, name)
+
+    def dir(self) -> list[str]:
+        source = self.namespace if self.namespace is not None else dir(self.target)
+        return sorted({*source, *self.renames})
+
+
+def _function(frame: FrameType | None) -> str:
+    from ._frames import function_name
+
+    return function_name(frame) if frame is not None else "<module>"
+
+
+def _where(frame: FrameType | None) -> str:
+    if frame is None:
+        return ""
+    return f" [imported at {frame.f_code.co_filename}:{frame.f_lineno}]"
+
+
+def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
+    """Issue a :class:`LegacyImportWarning` attributed to ``frame``'s line, as ``warnings.warn`` would."""
+    f_globals = frame.f_globals
+    registry = None if always else f_globals.setdefault("__warningregistry__", {})
+    warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,
+                           module=f_globals.get("__name__"), registry=registry, module_globals=f_globals)

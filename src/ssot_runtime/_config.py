@@ -1,0 +1,302 @@
+"""Configuration: the legacy map and the options, read from TOML.
+
+Layers, the first found wins for the file, then overrides on top of it:
+
+1. an explicit argument (a path, a mapping or a :class:`Config`);
+2. ``SSOT_RUNTIME_CONFIG=path``;
+3. ``./ssot-runtime.toml``;
+4. ``[tool.ssot_runtime]`` in the nearest ``pyproject.toml`` upwards from the working directory;
+5. then ``SSOT_RUNTIME_MODE`` replaces ``mode`` and ``SSOT_RUNTIME_DISABLED=1`` disables the hook.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+MODES = ("redirect", "warn", "error", "observe")
+WARN_CHOICES = ("once", "always")
+_TOP_KEYS = frozenset(
+    {"mode", "strict", "enforce_deadlines", "warn", "skip_modules", "redirects"}
+)
+_RULE_KEYS = frozenset({"to", "mode", "note", "remove_after"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One line of ``[redirects]``: a module, a package prefix (``a.*``) or a symbol (``a:X``)."""
+
+    legacy: str
+    target: str
+    symbol: str | None = None
+    target_symbol: str | None = None
+    prefix: bool = False
+    mode: str | None = None
+    note: str = ""
+    remove_after: _dt.date | None = None
+
+    @property
+    def key(self) -> str:
+        """The rule as written on the left-hand side."""
+        if self.prefix:
+            return f"{self.legacy}.*"
+        return f"{self.legacy}:{self.symbol}" if self.symbol else self.legacy
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """The validated configuration; build it with :func:`load_config` or :func:`parse_config`."""
+
+    rules: tuple[Rule, ...] = ()
+    mode: str = "redirect"
+    strict: bool = False
+    enforce_deadlines: bool = False
+    warn: str = "once"
+    skip_modules: tuple[str, ...] = ()
+    disabled: bool = False
+    source: str = "<defaults>"
+
+    def rule_mode(self, rule: Rule, *, today: _dt.date | None = None) -> str:
+        """The mode a rule runs in: its own, else the global one; deadlines may turn warn to error."""
+        mode = rule.mode or self.mode
+        if mode == "warn" and self.enforce_deadlines and rule.remove_after is not None:
+            if rule.remove_after < (today or _dt.date.today()):
+                return "error"
+        return mode
+
+
+def _is_module_name(name: str) -> bool:
+    return bool(name) and all(part.isidentifier() for part in name.split("."))
+
+
+def _split(side: str, source: str, key: str) -> tuple[str, str | None, bool]:
+    """Split one side of a rule into (module, symbol, is_prefix), validating it."""
+    module, sep, symbol = side.partition(":")
+    prefix = module.endswith(".*")
+    if prefix:
+        module = module[:-2]
+    if "*" in module or "*" in symbol:
+        raise ConfigError(f"'*' is only allowed as a trailing '.*', not in {side!r}", source=source, key=key)
+    if not _is_module_name(module):
+        raise ConfigError(f"{module!r} is not a valid module name", source=source, key=key)
+    if sep and not symbol.isidentifier():
+        raise ConfigError(f"{symbol!r} is not a valid symbol name", source=source, key=key)
+    if sep and prefix:
+        raise ConfigError("a package prefix cannot name a symbol", source=source, key=key)
+    return module, (symbol if sep else None), prefix
+
+
+def _parse_date(value: Any, source: str, key: str) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        raise ConfigError("remove_after must be a date (YYYY-MM-DD), not a date-time", source=source, key=key)
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError(f"remove_after must be a date (YYYY-MM-DD), got {value!r}", source=source, key=key)
+
+
+def _parse_mode(value: Any, source: str, key: str) -> str:
+    if value not in MODES:
+        raise ConfigError(f"mode must be one of {', '.join(MODES)}; got {value!r}", source=source, key=key)
+    return str(value)
+
+
+def _parse_rule(left: str, value: Any, source: str) -> Rule:
+    key = f"redirects.{left}"
+    fields: dict[str, Any] = {}
+    if isinstance(value, Mapping):
+        unknown = set(value) - _RULE_KEYS
+        if unknown:
+            raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", source=source, key=key)
+        if "to" not in value:
+            raise ConfigError("a rule table needs 'to'", source=source, key=key)
+        target = value["to"]
+        if "mode" in value:
+            fields["mode"] = _parse_mode(value["mode"], source, f"{key}.mode")
+        if "note" in value:
+            if not isinstance(value["note"], str):
+                raise ConfigError("note must be a string", source=source, key=f"{key}.note")
+            fields["note"] = value["note"]
+        if "remove_after" in value:
+            fields["remove_after"] = _parse_date(value["remove_after"], source, f"{key}.remove_after")
+    else:
+        target = value
+    if not isinstance(target, str):
+        raise ConfigError(f"the target must be a string, got {target!r}", source=source, key=key)
+    legacy, symbol, prefix = _split(left, source, key)
+    canonical, target_symbol, target_prefix = _split(target, source, key)
+    if prefix != target_prefix:
+        raise ConfigError("a package prefix 'a.*' must map to a prefix 'b.*'", source=source, key=key)
+    if (symbol is None) != (target_symbol is None):
+        raise ConfigError("a symbol rule 'a:X' must map to a symbol 'b:Y'", source=source, key=key)
+    if (legacy, symbol) == (canonical, target_symbol):
+        raise ConfigError("the legacy name equals its target", source=source, key=key)
+    if prefix and (canonical == legacy or canonical.startswith(legacy + ".")):
+        raise ConfigError("a package prefix cannot map into itself", source=source, key=key)
+    return Rule(legacy, canonical, symbol, target_symbol, prefix, **fields)
+
+
+def resolve(name: str, exact: Mapping[str, Rule], prefixes: Mapping[str, Rule]) -> tuple[str, Rule] | None:
+    """The target of module ``name`` and the rule that maps it, or None if it is not legacy."""
+    rule = exact.get(name)
+    if rule is not None:
+        return rule.target, rule
+    head = name
+    while "." in head:
+        head = head.rpartition(".")[0]
+        rule = prefixes.get(head)
+        if rule is not None:
+            return rule.target + name[len(head) :], rule
+    rule = prefixes.get(name)
+    return (rule.target, rule) if rule is not None else None
+
+
+def _check_cycles(rules: tuple[Rule, ...], source: str) -> None:
+    exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
+    prefixes = {r.legacy: r for r in rules if r.prefix}
+    names = {r.legacy for r in rules} | {r.target for r in rules}
+    for start in sorted(names):
+        chain = [start]
+        step = resolve(start, exact, prefixes)
+        while step is not None:
+            name, rule = step
+            if name in chain:
+                loop = " -> ".join([*chain[chain.index(name) :], name])
+                raise ConfigError(f"redirect cycle {loop}", source=source, key=f"redirects.{rule.key}")
+            chain.append(name)
+            step = resolve(name, exact, prefixes)
+
+
+def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
+    """Validate a mapping with the TOML layout and return a :class:`Config`."""
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", source=source, key=sorted(unknown)[0])
+    fields: dict[str, Any] = {"source": source}
+    if "mode" in data:
+        fields["mode"] = _parse_mode(data["mode"], source, "mode")
+    for flag in ("strict", "enforce_deadlines"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                raise ConfigError(f"{flag} must be true or false", source=source, key=flag)
+            fields[flag] = data[flag]
+    if "warn" in data:
+        if data["warn"] not in WARN_CHOICES:
+            raise ConfigError(f"warn must be 'once' or 'always'; got {data['warn']!r}", source=source, key="warn")
+        fields["warn"] = data["warn"]
+    if "skip_modules" in data:
+        skip = data["skip_modules"]
+        if not isinstance(skip, list) or not all(isinstance(s, str) and s for s in skip):
+            raise ConfigError("skip_modules must be a list of module patterns", source=source, key="skip_modules")
+        fields["skip_modules"] = tuple(skip)
+    table = data.get("redirects", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError("[redirects] must be a table", source=source, key="redirects")
+    rules = tuple(_parse_rule(str(left), value, source) for left, value in table.items())
+    modules = {r.legacy for r in rules if r.symbol is None}
+    exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
+    prefixes = {r.legacy: r for r in rules if r.prefix}
+    for rule in rules:
+        if rule.symbol is not None and rule.legacy not in modules and resolve(rule.legacy, exact, prefixes) is None:
+            raise ConfigError(
+                f"symbol rule for module {rule.legacy!r}, which no module or prefix rule redirects",
+                source=source,
+                key=f"redirects.{rule.key}",
+            )
+    _check_cycles(rules, source)
+    return Config(rules=rules, **fields)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
+
+
+def _find_file(environ: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], str] | None:
+    explicit = environ.get("SSOT_RUNTIME_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        return _table(path), str(path)
+    local = cwd / "ssot-runtime.toml"
+    if local.is_file():
+        return _read_toml(local), str(local)
+    for folder in (cwd, *cwd.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            section = data.get("tool", {}).get("ssot_runtime")
+            if section is not None:
+                return section, f"{pyproject} [tool.ssot_runtime]"
+            return None  # the nearest pyproject.toml decides, like other tools do
+    return None
+
+
+def _table(path: Path) -> dict[str, Any]:
+    """A config file's table: the whole file, or ``[tool.ssot_runtime]`` of a pyproject.toml."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("ssot_runtime")
+        if not isinstance(section, dict):
+            raise ConfigError("no [tool.ssot_runtime] table", source=str(path))
+        return section
+    return data
+
+
+def load_config(
+    config: Config | Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> Config:
+    """Build the effective configuration from its layers (see the module docstring)."""
+    environ = os.environ if environ is None else environ
+    if isinstance(config, Config):
+        result = config
+    elif isinstance(config, Mapping):
+        result = parse_config(config)
+    elif config is not None:
+        path = Path(config)
+        result = parse_config(_table(path), str(path))
+    else:
+        found = _find_file(environ, Path(cwd) if cwd is not None else Path.cwd())
+        result = parse_config(*found) if found else Config()
+    overrides: dict[str, Any] = {}
+    if environ.get("SSOT_RUNTIME_MODE"):
+        overrides["mode"] = _parse_mode(environ["SSOT_RUNTIME_MODE"], "environment", "SSOT_RUNTIME_MODE")
+    if environ.get("SSOT_RUNTIME_DISABLED", "").lower() in ("1", "true", "yes"):
+        overrides["disabled"] = True
+    return dataclasses.replace(result, **overrides) if overrides else result
+
+
+def strict_requested(environ: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the configuration file asks for ``strict = true``, read as leniently as possible.
+
+    Used after a :class:`ConfigError` at start-up to decide between one line on stderr and failing.
+    """
+    environ = os.environ if environ is None else environ
+    try:
+        found = _find_file(environ, Path(cwd) if cwd is not None else Path.cwd())
+    except ConfigError:
+        return False
+    return bool(found and found[0].get("strict") is True)

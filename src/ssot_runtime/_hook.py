@@ -1,0 +1,295 @@
+"""The installed hook: the ``sys.meta_path`` finder, its loaders, and the state they share."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import importlib.util
+import logging
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Sequence
+from types import CodeType, FrameType, ModuleType
+from typing import Any
+
+from ._binding import Binding, warn_at
+from ._config import Config, Rule, resolve
+from ._errors import LegacyImportError, LegacyImportWarning
+from ._frames import FrameClassifier, function_name, import_statement
+from ._proxy import LegacyModule, ObservedModule
+from ._recorder import ImportTiming, Recorder, UseRecord
+
+_getframe = sys._getframe
+_log = logging.getLogger("ssot_runtime")
+_log.addHandler(logging.NullHandler())
+
+
+class LegacyPath(list):  # type: ignore[type-arg]
+    """``__path__`` of a legacy package: the finder knows its children by this type alone."""
+
+
+class RedirectFinder:
+    """First in ``sys.meta_path``: one dict lookup for a name that is not legacy."""
+
+    __slots__ = ("_get", "hook")
+
+    def __init__(self, hook: Hook) -> None:
+        self.hook = hook
+        self._get = hook.exact.get
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        if self._get(fullname) is None and path.__class__ is not LegacyPath:
+            return None
+        return self.hook.find_spec(fullname, path, target)
+
+    def __repr__(self) -> str:
+        return f"<ssot_runtime.RedirectFinder {len(self.hook.config.rules)} rules>"
+
+
+class RedirectLoader:
+    """Loads a legacy name as a module object that forwards to the canonical module."""
+
+    def __init__(self, binding: Binding) -> None:
+        self.binding = binding
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        return self.binding.create(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        binding = self.binding
+        if binding.module is not module:  # importlib.reload(legacy): reload the canonical module
+            previous = type(module).__dict__.get("_ssot_binding")
+            if previous is not None and previous.target is not None:
+                importlib.reload(previous.target)
+            return
+        binding.hook.bindings[binding.legacy] = binding
+        binding.first_import(_getframe(1))
+
+    def is_package(self, fullname: str) -> bool:
+        return self.binding.target is not None and hasattr(self.binding.target, "__path__")
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
+        canonical = self.binding.canonical_name
+        spec = importlib.util.find_spec(canonical)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "get_code"):
+            raise ImportError(f"ssot-runtime: cannot run {canonical!r} for {fullname!r}", name=fullname)
+        self.binding.record(None, None)
+        return spec.loader.get_code(canonical)  # type: ignore[no-any-return]
+
+
+def _observe_loader(loader: Any, binding: Binding) -> Any:
+    """Chain a module's own loader: it runs as before, then its module is observed."""
+    import wrapt  # only observe mode needs it; keep it out of start-up
+
+    class ObserveLoader(wrapt.ObjectProxy):  # type: ignore[misc]
+        def create_module(self, spec: Any) -> Any:
+            return self.__wrapped__.create_module(spec)
+
+        def exec_module(self, module: ModuleType) -> None:
+            start = time.perf_counter_ns()
+            self.__wrapped__.exec_module(module)
+            binding.load_ns = (start, time.perf_counter_ns())
+            try:
+                binding.observe(module)
+                binding.hook.bindings[binding.legacy] = binding
+            except Exception:
+                binding.hook.internal_error()
+                return
+            binding.first_import(_getframe(1))
+
+    return ObserveLoader(loader)
+
+
+class Hook:
+    """An installed (or installable) redirect hook; :func:`ssot_runtime.install` returns one."""
+
+    def __init__(self, config: Config, *, recorder: Recorder | None = None) -> None:
+        self.config = config
+        self.recorder = recorder or Recorder()
+        self.classifier = FrameClassifier(config.skip_modules)
+        self.exact: dict[str, Rule] = {}
+        self.prefixes: dict[str, Rule] = {}
+        self.symbol_rules: dict[str, dict[str, Rule]] = {}
+        for rule in config.rules:
+            if rule.symbol is not None:
+                self.symbol_rules.setdefault(rule.legacy, {})[rule.symbol] = rule
+            elif rule.prefix:
+                self.prefixes[rule.legacy] = rule
+                self.exact.setdefault(rule.legacy, rule)
+            else:
+                self.exact[rule.legacy] = rule
+        self.bindings: dict[str, Binding] = {}
+        self.finder = RedirectFinder(self)
+        self.installed = False
+        self._lock = threading.Lock()
+        self._warned: set[object] = set()
+        self._errors = 0
+        self._filter: tuple[Any, ...] | None = None
+
+    # -- finding -------------------------------------------------------------------------
+    def resolve(self, name: str) -> tuple[str, Rule] | None:
+        """The final canonical name of a legacy module (following chains) and its first rule."""
+        first = resolve(name, self.exact, self.prefixes)
+        if first is None:
+            return None
+        target, rule = first
+        for _ in range(len(self.config.rules)):
+            step = resolve(target, self.exact, self.prefixes)
+            if step is None:
+                break
+            target = step[0]
+        return target, rule
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+        resolved = self.resolve(fullname)
+        if resolved is None:
+            return None
+        canonical, rule = resolved
+        mode = self.config.rule_mode(rule)
+        binding = Binding(self, fullname, canonical, rule, mode)
+        if mode == "error":
+            self._refuse(binding)
+        if mode == "observe":
+            return self._observe_spec(binding, path, target)
+        spec = importlib.machinery.ModuleSpec(fullname, RedirectLoader(binding), origin=f"redirect:{canonical}")
+        existing = sys.modules.get(canonical)
+        if existing is not None and hasattr(existing, "__path__"):
+            spec.submodule_search_locations = self.legacy_path()
+        return spec
+
+    def _observe_spec(self, binding: Binding, path: Sequence[str] | None,
+                      target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self.finder or find is None:
+                continue
+            spec = find(binding.legacy, path, target)
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _observe_loader(spec.loader, binding)
+                return spec  # type: ignore[no-any-return]
+        return None
+
+    def _refuse(self, binding: Binding) -> None:
+        user = self.classifier.caller(_getframe(2))
+        statement = import_statement(user) if user is not None else None
+        symbols: tuple[str | None, ...] = (None,)
+        if statement is not None and statement[0] == binding.legacy and statement[1]:
+            symbols = statement[1]
+        for symbol in symbols:
+            binding.use(symbol, user)()
+        wanted = binding.canonical_name
+        if symbols != (None,):
+            names = [binding.renames[s].target_symbol if s in binding.renames else s for s in symbols]
+            wanted = f"from {wanted} import {', '.join(str(n) for n in names)}"
+        note = f" ({binding.rule.note})" if binding.rule.note else ""
+        where = f" [imported at {user.f_code.co_filename}:{user.f_lineno}]" if user else ""
+        message = f"{binding.legacy!r} was removed: use {wanted!r} instead{note}{where}"
+        now = time.time_ns()
+        self.recorder.record_import(ImportTiming(
+            binding.legacy, binding.canonical_name, "error",
+            user.f_code.co_filename if user else "<command line>", (user.f_lineno or 0) if user else 0,
+            function_name(user) if user else "<module>", now, now, error=message))
+        raise LegacyImportError(message, name=binding.legacy)
+
+    @staticmethod
+    def legacy_path(entries: Sequence[str] = ()) -> LegacyPath:
+        return LegacyPath(entries)
+
+    # -- shared services for bindings ----------------------------------------------------
+    def warn(self, message: str, frame: FrameType, *, always: bool) -> None:
+        warn_at(message, frame, always=always)
+
+    def first_warning(self, key: object) -> bool:
+        with self._lock:
+            if key in self._warned:
+                return False
+            self._warned.add(key)
+            return True
+
+    def internal_error(self) -> None:
+        """Swallow an error of ours: the application must go on. Logged once, then counted."""
+        self._errors += 1
+        if self._errors == 1:
+            _log.warning("ssot-runtime: internal error while recording (further ones are counted)",
+                         exc_info=True)
+
+    @property
+    def internal_errors(self) -> int:
+        return self._errors
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def install(self) -> Hook:
+        """Put the finder first in ``sys.meta_path`` and make our warnings visible by default."""
+        if self.installed:
+            return self
+        sys.meta_path.insert(0, self.finder)
+        self._show_warnings()
+        self.installed = True
+        return self
+
+    def _show_warnings(self) -> None:
+        # DeprecationWarning is ignored by default outside __main__; ours is shown unless the
+        # user's own filters (-W, PYTHONWARNINGS, pytest) decide otherwise: insert just before
+        # the first filter that would ignore it.
+        entry = ("default", None, LegacyImportWarning, None, 0)
+        filters = warnings.filters
+        for index, (action, message, category, module, _lineno) in enumerate(filters):
+            if issubclass(LegacyImportWarning, category) and message is None and module is None:
+                if action == "ignore":
+                    filters.insert(index, entry)  # type: ignore[arg-type]
+                    self._filter = entry
+                    mutated = getattr(warnings, "_filters_mutated", None)
+                    if mutated is not None:
+                        mutated()
+                break
+
+    def uninstall(self) -> None:
+        """Remove the finder and every legacy module it made; observed modules get their class back."""
+        if not self.installed:
+            return
+        self.installed = False
+        while self.finder in sys.meta_path:
+            sys.meta_path.remove(self.finder)
+        for name, binding in list(self.bindings.items()):
+            module = binding.module
+            if isinstance(module, ObservedModule):
+                module.__class__ = ModuleType
+                if isinstance(getattr(module, "__path__", None), LegacyPath):
+                    module.__path__ = list(module.__path__)
+                continue
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+            parent_name, _, leaf = name.rpartition(".")
+            parent = sys.modules.get(parent_name)
+            if parent is not None and not isinstance(parent, LegacyModule) and \
+                    parent.__dict__.get(leaf) is module:
+                delattr(parent, leaf)
+        if self._filter is not None:
+            try:
+                warnings.filters.remove(self._filter)  # type: ignore[arg-type]
+            except ValueError:
+                pass
+            self._filter = None
+            mutated = getattr(warnings, "_filters_mutated", None)
+            if mutated is not None:
+                mutated()
+
+    def snapshot(self) -> tuple[UseRecord, ...]:
+        """Every use recorded so far (see :class:`ssot_runtime.UseRecord`)."""
+        return self.recorder.snapshot()
+
+    def import_timings(self) -> tuple[ImportTiming, ...]:
+        """Each first import of a legacy module, with how long loading took."""
+        return self.recorder.import_timings()
+
+    def __enter__(self) -> Hook:
+        return self.install()
+
+    def __exit__(self, *exc: object) -> None:
+        self.uninstall()

@@ -1,0 +1,73 @@
+"""The public entry points: install the hook, track a block, start it from ``sitecustomize``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ._config import Config, load_config, strict_requested
+from ._errors import ConfigError
+from ._hook import Hook, RedirectFinder
+
+ConfigArg = Config | Mapping[str, Any] | str | os.PathLike[str] | None
+
+
+def install(config: ConfigArg = None) -> Hook:
+    """Install the redirect hook and return its handle; ``handle.uninstall()`` undoes it.
+
+    ``config`` is a :class:`Config`, a mapping in the TOML layout, a path, or None to look the
+    configuration up (see :func:`ssot_runtime.load_config`). With ``SSOT_RUNTIME_DISABLED=1``
+    the handle is returned uninstalled.
+    """
+    cfg = load_config(config)
+    hook = Hook(cfg)
+    if not cfg.disabled:
+        hook.install()
+    return hook
+
+
+@contextlib.contextmanager
+def tracking(config: ConfigArg = None) -> Iterator[Hook]:
+    """Install the hook for the duration of a ``with`` block."""
+    hook = install(config)
+    try:
+        yield hook
+    finally:
+        hook.uninstall()
+
+
+def active_hook() -> Hook | None:
+    """The hook installed in ``sys.meta_path``, if any."""
+    for finder in sys.meta_path:
+        if isinstance(finder, RedirectFinder):
+            return finder.hook
+    return None
+
+
+def process_startup(environ: Mapping[str, str] | None = None) -> Hook | None:
+    """Start the hook from ``sitecustomize`` or a ``.pth`` file; safe to call twice.
+
+    Does nothing unless ``SSOT_RUNTIME_CONFIG`` is set or ``SSOT_RUNTIME_ENABLED=1``. A bad
+    configuration prints one line on stderr and leaves the application alone, unless the
+    configuration says ``strict = true``.
+    """
+    environ = os.environ if environ is None else environ
+    if not environ.get("SSOT_RUNTIME_CONFIG") and environ.get("SSOT_RUNTIME_ENABLED", "") not in ("1", "true"):
+        return None
+    existing = active_hook()
+    if existing is not None:
+        return existing
+    try:
+        hook = install(load_config(environ=environ))
+    except ConfigError as exc:
+        if strict_requested(environ):
+            raise
+        print(f"ssot-runtime: not enabled: {exc}", file=sys.stderr)
+        return None
+    except Exception as exc:  # never break the application at start-up
+        print(f"ssot-runtime: not enabled: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    return hook if hook.installed else None

@@ -1,0 +1,176 @@
+"""Legacy module objects: each read of a name records its caller, then gives the canonical object.
+
+Every legacy module gets its own ``ModuleType`` subclass, so a name read is a property call
+(no ``__getattr__`` fallback, which on 3.11 builds and drops an AttributeError each time).
+Properties are made on a name's first read through a PEP 562 ``__getattr__`` kept in the
+module's own dict. ``__spec__`` is a property too: the interpreter reads it on every import
+statement that finds the module cached, which is how repeated ``import legacy`` are counted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import CodeType, ModuleType
+from typing import TYPE_CHECKING, Any
+
+
+if TYPE_CHECKING:
+    from ._binding import Binding
+
+_getframe = sys._getframe
+
+Action = Callable[[], object]
+
+
+def _noop() -> None:
+    return None
+
+
+class LegacyModule(ModuleType):
+    """A legacy module name that forwards to its canonical module and records each use."""
+
+    _ssot_binding: Binding
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        binding = type(self).__dict__.get("_ssot_binding")
+        if binding is None or (name[:2] == "__" and name[-2:] == "__"):
+            ModuleType.__setattr__(self, name, value)
+        elif isinstance(value, LegacyModule) and value.__name__ == f"{self.__name__}.{name}":
+            # The import system binds a child to its parent; keep it here so the canonical
+            # package's own attribute stays the canonical submodule.
+            binding.attach_submodule(name, value)
+        else:
+            binding.set(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        binding = type(self).__dict__.get("_ssot_binding")
+        if binding is None or (name[:2] == "__" and name[-2:] == "__"):
+            ModuleType.__delattr__(self, name)
+        else:
+            binding.delete(name)
+
+    def __dir__(self) -> list[str]:
+        return self._ssot_binding.dir()
+
+    def __repr__(self) -> str:
+        binding = type(self).__dict__.get("_ssot_binding")
+        if binding is None:
+            return ModuleType.__repr__(self)
+        return f"<module {self.__name__!r} (ssot-runtime {binding.mode}: {binding.canonical_name!r})>"
+
+
+class ObservedModule(LegacyModule):
+    """A legacy module that still exists on disk: it runs its own code; its uses are recorded."""
+
+
+def new_module_class(binding: Binding, base: type[LegacyModule], name: str) -> type[LegacyModule]:
+    """A fresh class for one legacy module, holding its binding and its ``__spec__`` property."""
+    namespace: dict[str, Any] = {"_ssot_binding": binding, "__spec__": spec_property(binding),
+                                 "__module__": base.__module__}
+    return type(f"{base.__name__}[{name}]", (base,), namespace)
+
+
+def spec_property(binding: Binding) -> property:
+    """``__spec__``: read on each import statement; records ``import legacy`` (symbol null)."""
+    cache: dict[tuple[int, int], tuple[CodeType, Action]] = {}
+    cache_get = cache.get
+    classify = binding.spec_read
+
+    def fget(self: ModuleType) -> Any:
+        f = _getframe(1)
+        code = f.f_code
+        entry = cache_get((id(code), f.f_lasti))
+        if entry is not None and entry[0] is code:
+            entry[1]()
+        else:
+            classify(f, cache)
+        return self.__dict__.get("__spec__")
+
+    def fset(self: ModuleType, value: Any) -> None:
+        self.__dict__["__spec__"] = value
+
+    return property(fget, fset)
+
+
+def forward_property(binding: Binding, attr: str, target: object, name: str) -> property:
+    """A redirected name: find the site by (file, line, function), hit it, read ``target.name``."""
+    table: dict[tuple[str, int, str], Action] = {}
+    new_site = binding.new_site
+
+    def fget(self: ModuleType) -> Any:
+        f = _getframe(1)
+        code = f.f_code
+        try:
+            table[(code.co_filename, f.f_lineno, code.co_name)]()
+        except KeyError:
+            new_site(table, attr, f)
+        return getattr(target, name)
+
+    def fset(self: ModuleType, value: Any) -> None:
+        setattr(target, name, value)
+
+    def fdel(self: ModuleType) -> None:
+        delattr(target, name)
+
+    return property(fget, fset, fdel)
+
+
+def observed_property(binding: Binding, attr: str, namespace: dict[str, Any]) -> property:
+    """A name of a module that still exists: the value lives in the module's own dict."""
+    table: dict[tuple[str, int, str], Action] = {}
+    new_site = binding.new_site
+    module_name = binding.legacy
+
+    def fget(self: ModuleType) -> Any:
+        f = _getframe(1)
+        code = f.f_code
+        try:
+            table[(code.co_filename, f.f_lineno, code.co_name)]()
+        except KeyError:
+            new_site(table, attr, f)
+        try:
+            return namespace[attr]
+        except KeyError:
+            raise AttributeError(f"module {module_name!r} has no attribute {attr!r}") from None
+
+    def fset(self: ModuleType, value: Any) -> None:
+        namespace[attr] = value
+
+    def fdel(self: ModuleType) -> None:
+        try:
+            del namespace[attr]
+        except KeyError:
+            raise AttributeError(attr) from None
+
+    return property(fget, fset, fdel)
+
+
+def refused_property(binding: Binding, attr: str) -> property:
+    """A symbol rule in error mode: reading it raises :class:`LegacyImportError`."""
+
+    def fget(self: ModuleType) -> Any:
+        binding.refuse_symbol(attr, _getframe(1))
+
+    return property(fget)
+
+
+def submodule_property(binding: Binding, attr: str, child: ModuleType) -> property:
+    """A legacy child module bound on its legacy parent.
+
+    ``from legacy import child`` counts a use of ``legacy.child``; ``legacy.child.X`` chains and
+    ``import legacy.child as c`` are counted on the child itself, so they hit nothing here.
+    """
+    cache: dict[tuple[int, int], tuple[CodeType, Action]] = {}
+
+    def fget(self: ModuleType) -> Any:
+        f = _getframe(1)
+        code = f.f_code
+        entry = cache.get((id(code), f.f_lasti))
+        if entry is not None and entry[0] is code:
+            entry[1]()
+        else:
+            binding.submodule_read(child, f, cache)
+        return child
+
+    return property(fget)

@@ -1,0 +1,145 @@
+"""The recorder: one counter per use site, exact under threads, cheap on the hot path.
+
+A site's hot path is one call of ``itertools.count().__next__``: a C call that increments under
+the GIL without a lock, so concurrent threads never lose a count. Everything else (first and
+last time, function name, canonical names) is set once when the site is first seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+from ._frames import function_name
+
+SiteKey = tuple[str, "str | None", str, int, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class UseRecord:
+    """Uses of one legacy name at one site (legacy module, symbol, file, line, function)."""
+
+    legacy: str
+    symbol: str | None
+    file: str
+    line: int
+    function: str
+    canonical: str
+    canonical_symbol: str | None
+    mode: str
+    count: int
+    first_seen: float
+    last_seen: float
+
+
+@dataclasses.dataclass(frozen=True)
+class ImportTiming:
+    """A first import of a legacy module in this process: how long loading the canonical took."""
+
+    legacy: str
+    canonical: str
+    mode: str
+    file: str
+    line: int
+    function: str
+    start_ns: int
+    end_ns: int
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e9
+
+
+class _Site:
+    __slots__ = ("key", "canonical", "canonical_symbol", "mode", "_counter", "hit", "first_seen",
+                 "last_seen", "_seen_count", "_base")
+
+    def __init__(self, key: SiteKey, canonical: str, canonical_symbol: str | None, mode: str,
+                 now: float) -> None:
+        self.key = key
+        self.canonical = canonical
+        self.canonical_symbol = canonical_symbol
+        self.mode = mode
+        self._counter = itertools.count()
+        self.hit: Callable[[], object] = self._counter.__next__
+        self.first_seen = self.last_seen = now
+        self._seen_count = 0
+        self._base = 0
+
+    def count(self) -> int:
+        # repr is "count(N)": N calls so far; reading it never races with __next__.
+        return int(repr(self._counter)[6:-1]) - self._base
+
+
+class Recorder:
+    """All use sites of one installed hook, and the first-import timings."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._sites: dict[SiteKey, _Site] = {}
+        self._imports: list[ImportTiming] = []
+
+    def site(self, legacy: str, symbol: str | None, canonical: str, canonical_symbol: str | None,
+             mode: str, frame: FrameType | None) -> _Site:
+        """The site for a use at ``frame`` (None: no user frame, as under ``python -m``)."""
+        if frame is None:
+            key: SiteKey = (legacy, symbol, "<command line>", 0, "<module>")
+        else:
+            key = (legacy, symbol, frame.f_code.co_filename, frame.f_lineno or 0, function_name(frame))
+        site = self._sites.get(key)
+        if site is None:
+            with self._lock:
+                site = self._sites.get(key)
+                if site is None:
+                    site = self._sites[key] = _Site(key, canonical, canonical_symbol, mode, self._clock())
+        return site
+
+    def record_import(self, timing: ImportTiming) -> None:
+        with self._lock:
+            self._imports.append(timing)
+
+    def snapshot(self) -> tuple[UseRecord, ...]:
+        """The records so far, sorted by legacy module, symbol, file and line.
+
+        ``last_seen`` is the time of the snapshot in which a site's count was first seen to grow
+        (or ``first_seen`` for a single use): exact timestamps would cost a clock read per use.
+        """
+        now = self._clock()
+        with self._lock:
+            sites = list(self._sites.values())
+        records = []
+        for site in sites:
+            count = site.count()
+            if count == 0:
+                continue
+            if count > site._seen_count:
+                if site._seen_count or count > 1:
+                    site.last_seen = max(now, site.first_seen)
+                site._seen_count = count
+            legacy, symbol, file, line, function = site.key
+            records.append(UseRecord(legacy, symbol, file, line, function, site.canonical,
+                                     site.canonical_symbol, site.mode, count, site.first_seen,
+                                     site.last_seen))
+        records.sort(key=lambda r: (r.legacy, r.symbol or "", r.file, r.line, r.function))
+        return tuple(records)
+
+    def import_timings(self) -> tuple[ImportTiming, ...]:
+        with self._lock:
+            return tuple(self._imports)
+
+    def reset(self) -> None:
+        """Start every count from zero and forget the timings (a forked child does this).
+
+        Counters stay in place (hot paths hold them); each remembers its count at the reset.
+        """
+        with self._lock:
+            for site in self._sites.values():
+                site._base += site.count()
+                site._seen_count = 0
+            self._imports.clear()

@@ -7,6 +7,7 @@ or per module, and never lets an internal error reach the application.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import time
 import warnings
@@ -18,20 +19,24 @@ from . import _proxy
 from ._config import Rule
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import MACHINE, SKIP, USER, from_import_offset, import_statement, is_attribute_read
-from ._recorder import ImportTiming
 
 if TYPE_CHECKING:
     from ._hook import Hook
 
 _getframe = sys._getframe
 Action = Callable[[], object]
+_TABLE_SIZE = 100_000
+_NO_RENAMES: dict[str, Rule] = {}
 # Dunders that describe the legacy module itself; any other dunder (``__version__``) forwards.
 _OWN_DUNDERS = frozenset({"__path__", "__file__", "__cached__", "__loader__", "__spec__", "__package__",
                           "__name__", "__builtins__", "__getattr__", "__dict__", "__class__"})
 
 
 class Binding:
-    """A legacy module: what it maps to, how it is recorded, and its module object."""
+    """A legacy module: what it maps to, how it is recorded, its module object; also its loader."""
+
+    __slots__ = ("canonical_name", "children", "hook", "legacy", "load_ns", "mode", "module", "namespace",
+                 "renames", "rule", "target")
 
     def __init__(self, hook: Hook, legacy: str, canonical_name: str, rule: Rule, mode: str) -> None:
         self.hook = hook
@@ -39,46 +44,120 @@ class Binding:
         self.canonical_name = canonical_name
         self.rule = rule
         self.mode = mode
-        self.renames: dict[str, Rule] = hook.symbol_rules.get(legacy, {})
+        self.renames: dict[str, Rule] = hook.symbol_rules.get(legacy, _NO_RENAMES)
         self.module: _proxy.LegacyModule | None = None
         self.target: ModuleType | None = None  # the canonical module (redirect and warn)
         self.namespace: dict[str, Any] | None = None  # the module's own dict (observe)
+        self.children: dict[str, ModuleType] = {}
         self.load_ns = (0, 0)
-        self._hook_fn: Callable[[str], Any] | None = None
+
+    # -- the loader protocol (a binding is its module's loader) ---------------------------
+    def exec_module(self, module: ModuleType) -> None:
+        if self.module is not module:  # importlib.reload(legacy): reload the canonical module
+            previous = _proxy.binding_of(module)
+            if previous is not None and previous.target is not None:
+                importlib.reload(previous.target)
+            return
+        # Set only now: _init_module_attrs probes __path__, and the hook would make that a call.
+        module.__dict__["__getattr__"] = self._getattr_hook()
+        self.hook.bindings[self.legacy] = self
+        frame = _getframe(1)
+        if frame.f_code.co_name == "_load_unlocked":
+            # The usual stack: _load_unlocked < _find_and_load_unlocked < _find_and_load < caller.
+            # Jumping there saves materialising two frame objects on every first import.
+            try:
+                frame = _getframe(4)
+            except ValueError:
+                pass
+        self.first_import(frame)
+
+    def is_package(self, fullname: str) -> bool:
+        return self.target is not None and hasattr(self.target, "__path__")
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
+        spec = importlib.util.find_spec(self.canonical_name)
+        loader = getattr(spec, "loader", None)
+        if not hasattr(loader, "get_code"):
+            raise ImportError(f"ssot-runtime: cannot run {self.canonical_name!r} for {fullname!r}",
+                              name=fullname)
+        self.record(None, None)
+        return loader.get_code(self.canonical_name)  # type: ignore[union-attr,no-any-return]
 
     # -- building the module -------------------------------------------------------------
-    def create(self, spec: Any) -> ModuleType:
+    def create_module(self, spec: Any) -> ModuleType:
         """Import the canonical module and make the legacy module object that forwards to it."""
         start = time.perf_counter_ns()
+        target = sys.modules.get(self.canonical_name)
         try:
-            target = importlib.import_module(self.canonical_name)
+            if target is None or getattr(target.__spec__, "_initializing", False):
+                target = importlib.import_module(self.canonical_name)
         except ImportError as exc:
             raise ImportError(
                 f"ssot-runtime: {self.legacy!r} is redirected to {self.canonical_name!r}, "
                 f"which cannot be imported: {exc}", name=self.legacy) from exc
         self.load_ns = (start, time.perf_counter_ns())
-        cls = _proxy.new_module_class(self, _proxy.LegacyModule, self.legacy)
-        module = cls(self.legacy, getattr(target, "__doc__", None))
-        module.__dict__["__getattr__"] = self._getattr_hook()
-        if hasattr(target, "__path__"):
-            spec.submodule_search_locations = self.hook.legacy_path()
+        module = _proxy.LegacyModule(self.legacy, getattr(target, "__doc__", None))
+        ns = module.__dict__
+        # Filled here so that _init_module_attrs finds them set and skips its setattr calls.
+        ns["__ssot_binding__"] = self
+        ns["__spec__"] = spec
+        ns["__loader__"] = self
+        if "__path__" in vars(target):
+            spec.submodule_search_locations = ns["__path__"] = self.hook.legacy_path()
+            ns["__package__"] = self.legacy
+        else:
+            ns["__package__"] = self.legacy.rpartition(".")[0]
         self.module, self.target = module, target
         return module
 
     def observe(self, module: ModuleType) -> None:
         """Turn a module that ran its own code into a recorded one (its class changes, nothing else)."""
         namespace = module.__dict__
-        cls = _proxy.new_module_class(self, _proxy.ObservedModule, self.legacy)
         self.module, self.namespace = module, namespace  # type: ignore[assignment]
+        namespace["__ssot_binding__"] = self
         original = namespace.get("__getattr__")
         if callable(original):
             namespace["__getattr__"] = self._wrap_shim_getattr(original)
+        cls = _proxy.new_module_class(self, _proxy.ObservedModule, self.legacy)
         for name in list(namespace):
             if not (name[:2] == "__" and name[-2:] == "__"):
                 setattr(cls, name, self._property(name))
         module.__class__ = cls
         if isinstance(getattr(module, "__path__", None), list):
             module.__path__ = self.hook.legacy_path(module.__path__)
+
+    def upgrade(self) -> type[_proxy.LegacyModule]:
+        """Give the module a class of its own with a property for every name it has now.
+
+        When the canonical module has finished initialising, the PEP 562 hook goes: a miss is
+        then a plain AttributeError, as on the canonical module (``from x import y`` probes
+        ``__path__`` each time, and the hook would make that a Python call).
+        """
+        module = self.module
+        assert module is not None and self.target is not None
+        cls = type(module)
+        if cls is not _proxy.LegacyModule:
+            return cls
+        cls = _proxy.new_module_class(self, _proxy.LegacyModule, self.legacy)
+        target_ns = vars(self.target)
+        for name in [*target_ns, *self.renames]:
+            if name[:2] == "__" and name[-2:] == "__":
+                if name not in _OWN_DUNDERS and name != "__doc__":
+                    setattr(cls, name, _proxy.dunder_property(self.target, name))
+                continue
+            prop = self._property(name)
+            if prop is not None:
+                setattr(cls, name, prop)
+        if "__all__" not in target_ns:
+            cls.__all__ = property(lambda _self: self.public_names())  # type: ignore[attr-defined]
+        for name, child in self.children.items():
+            setattr(cls, name, _proxy.submodule_property(self, name, child))
+        spec = getattr(self.target, "__spec__", None)
+        if not getattr(spec, "_initializing", False):
+            module.__dict__.pop("__getattr__", None)
+        module.__class__ = cls
+        return cls
 
     def _property(self, name: str) -> property | None:
         """The property for ``name``, or None where neither the canonical module nor a rule has it."""
@@ -100,7 +179,7 @@ class Binding:
         return _proxy.forward_property(self, name, self.target, name)
 
     def _getattr_hook(self) -> Callable[[str], Any]:
-        """The PEP 562 ``__getattr__``: makes a name's property on its first read."""
+        """The PEP 562 ``__getattr__`` of a legacy module that has no class of its own yet."""
         binding = self
 
         def __getattr__(name: str) -> Any:
@@ -110,15 +189,16 @@ class Binding:
                 if name not in _OWN_DUNDERS and binding.target is not None:
                     return getattr(binding.target, name)
                 raise AttributeError(f"module {binding.legacy!r} has no attribute {name!r}")
-            prop = binding._property(name)
-            if prop is None:
-                raise AttributeError(f"module {binding.legacy!r} (redirected to "
-                                     f"{binding.canonical_name!r}) has no attribute {name!r}")
-            module = binding.module
-            setattr(type(module), name, prop)
             if binding.hook.classifier.kind(_getframe(1)) == MACHINE:
                 return binding.peek(name)  # importlib probing a from-list: not a use
-            return getattr(module, name)
+            cls = binding.upgrade()
+            if name not in cls.__dict__:
+                prop = binding._property(name)
+                if prop is None:
+                    raise AttributeError(f"module {binding.legacy!r} (redirected to "
+                                         f"{binding.canonical_name!r}) has no attribute {name!r}")
+                setattr(cls, name, prop)
+            return getattr(binding.module, name)
 
         return __getattr__
 
@@ -137,6 +217,8 @@ class Binding:
 
     def peek(self, name: str) -> Any:
         """The value of ``name`` without recording a use."""
+        if name in self.children:
+            return self.children[name]
         rule = self.renames.get(name)
         if rule is not None and self.hook.config.rule_mode(rule) == "error":
             return None
@@ -154,20 +236,23 @@ class Binding:
         return [*names, *(n for n in self.renames if n not in names)]
 
     # -- recording: the slow paths -------------------------------------------------------
-    def new_site(self, table: dict[tuple[str, int, str], Action], attr: str, frame: FrameType) -> None:
-        """First read of ``attr`` at this frame's line: decide what reads there do, and count this one."""
+    def new_site(self, table: _proxy.SiteTable, attr: str, frame: FrameType) -> None:
+        """First read of ``attr`` at this frame's position: decide what reads there do, count this one."""
         try:
             code = frame.f_code
-            key = (code.co_filename, frame.f_lineno, code.co_name)
+            key = (id(code), frame.f_lasti)
+            if len(table) > _TABLE_SIZE:
+                table.clear()  # only a cache: code made at run time must not pile up here
             kind = self.hook.classifier.kind(frame)
             if kind == MACHINE:
-                table[key] = _proxy._noop
+                table[key] = (code, _proxy._noop)
                 return
             if kind == SKIP:
-                table[key] = self._walker(attr)
+                table[key] = (code, self._walker(attr))
                 self.use(attr, self.hook.classifier.caller(frame))()
                 return
-            action = table[key] = self.use(attr, frame)
+            action = self.use(attr, frame)
+            table[key] = (code, action)
             action()
         except Exception:
             self.hook.internal_error()
@@ -196,7 +281,8 @@ class Binding:
             mode = self.hook.config.rule_mode(rule) if rule.mode else self.mode
         else:
             canonical, canonical_symbol, mode = self.canonical_name, attr, self.mode
-        site = self.hook.recorder.site(self.legacy, attr, canonical, canonical_symbol, mode, frame)
+        recorder = self.hook.recorder
+        site = recorder.site(self.legacy, attr, canonical, canonical_symbol, mode, recorder.where(frame))
         if mode != "warn" or frame is None:
             return site.hit
         note = (rule.note if rule is not None else "") or self.rule.note
@@ -219,7 +305,8 @@ class Binding:
         text = f"{old!r} is a legacy import path; use {new!r} instead"
         return f"{text} ({note})" if note else text
 
-    def spec_read(self, frame: FrameType, cache: dict[tuple[int, int], tuple[CodeType, Action]]) -> None:
+    def spec_read(self, frame: FrameType,
+                  cache: _proxy.SiteTable | None) -> None:
         """A read of ``__spec__``: an import statement finding the module cached, or a plain read."""
         try:
             classifier = self.hook.classifier
@@ -233,7 +320,8 @@ class Binding:
                 self.statement_action(classifier.caller(frame), called=not is_attribute_read(frame))()
                 return
             action = self.statement_action(frame, called=not is_attribute_read(frame))
-            cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+            if cache is not None:
+                cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
             action()
         except Exception:
             self.hook.internal_error()
@@ -257,7 +345,7 @@ class Binding:
         return _proxy._noop
 
     def submodule_read(self, child: ModuleType, frame: FrameType,
-                       cache: dict[tuple[int, int], tuple[CodeType, Action]]) -> None:
+                       cache: _proxy.SiteTable) -> None:
         """A read of a legacy child on this legacy parent: ``from parent import child`` is a use."""
         try:
             classifier = self.hook.classifier
@@ -281,13 +369,9 @@ class Binding:
             user = self.hook.classifier.caller(frame)
             if user is not None:
                 self.statement_action(user, called=True)()
-            start, end = self.load_ns
-            wall = time.time_ns() - (time.perf_counter_ns() - start)
-            self.hook.recorder.record_import(ImportTiming(
-                self.legacy, self.canonical_name, self.mode,
-                user.f_code.co_filename if user else "<command line>",
-                (user.f_lineno or 0) if user else 0,
-                _function(user), wall, wall + (end - start)))
+            recorder = self.hook.recorder
+            recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),
+                                   *self.load_ns)
         except Exception:
             self.hook.internal_error()
 
@@ -302,7 +386,10 @@ class Binding:
 
     # -- writes and introspection --------------------------------------------------------
     def attach_submodule(self, name: str, child: ModuleType) -> None:
-        setattr(type(self.module), name, _proxy.submodule_property(self, name, child))
+        self.children[name] = child
+        cls = type(self.module)
+        if cls is not _proxy.LegacyModule:
+            setattr(cls, name, _proxy.submodule_property(self, name, child))
 
     def set(self, name: str, value: Any) -> None:
         if self.namespace is not None:
@@ -332,12 +419,6 @@ class Binding:
     def dir(self) -> list[str]:
         source = self.namespace if self.namespace is not None else dir(self.target)
         return sorted({*source, *self.renames})
-
-
-def _function(frame: FrameType | None) -> str:
-    from ._frames import function_name
-
-    return function_name(frame) if frame is not None else "<module>"
 
 
 def _where(frame: FrameType | None) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from ._binding import Binding, warn_at
 from ._config import Config, Rule, resolve
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import FrameClassifier, function_name, import_statement
+from ._frames import FrameClassifier, import_statement
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import ImportTiming, Recorder, UseRecord
 
@@ -47,38 +47,6 @@ class RedirectFinder:
 
     def __repr__(self) -> str:
         return f"<ssot_runtime.RedirectFinder {len(self.hook.config.rules)} rules>"
-
-
-class RedirectLoader:
-    """Loads a legacy name as a module object that forwards to the canonical module."""
-
-    def __init__(self, binding: Binding) -> None:
-        self.binding = binding
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        return self.binding.create(spec)
-
-    def exec_module(self, module: ModuleType) -> None:
-        binding = self.binding
-        if binding.module is not module:  # importlib.reload(legacy): reload the canonical module
-            previous = type(module).__dict__.get("_ssot_binding")
-            if previous is not None and previous.target is not None:
-                importlib.reload(previous.target)
-            return
-        binding.hook.bindings[binding.legacy] = binding
-        binding.first_import(_getframe(1))
-
-    def is_package(self, fullname: str) -> bool:
-        return self.binding.target is not None and hasattr(self.binding.target, "__path__")
-
-    def get_code(self, fullname: str) -> CodeType | None:
-        """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
-        canonical = self.binding.canonical_name
-        spec = importlib.util.find_spec(canonical)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "get_code"):
-            raise ImportError(f"ssot-runtime: cannot run {canonical!r} for {fullname!r}", name=fullname)
-        self.binding.record(None, None)
-        return spec.loader.get_code(canonical)  # type: ignore[no-any-return]
 
 
 def _observe_loader(loader: Any, binding: Binding) -> Any:
@@ -123,6 +91,7 @@ class Hook:
             else:
                 self.exact[rule.legacy] = rule
         self.bindings: dict[str, Binding] = {}
+        self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
         self.finder = RedirectFinder(self)
         self.installed = False
         self._lock = threading.Lock()
@@ -131,8 +100,17 @@ class Hook:
         self._filter: tuple[Any, ...] | None = None
 
     # -- finding -------------------------------------------------------------------------
-    def resolve(self, name: str) -> tuple[str, Rule] | None:
-        """The final canonical name of a legacy module (following chains) and its first rule."""
+    def resolve(self, name: str) -> tuple[str, Rule, str] | None:
+        """The final canonical name of a legacy module (following chains), its rule and mode."""
+        try:
+            return self._resolved[name]
+        except KeyError:
+            found = self._resolve(name)
+            result = None if found is None else (*found, self.config.rule_mode(found[1]))
+            self._resolved[name] = result
+            return result
+
+    def _resolve(self, name: str) -> tuple[str, Rule] | None:
         first = resolve(name, self.exact, self.prefixes)
         if first is None:
             return None
@@ -149,14 +127,13 @@ class Hook:
         resolved = self.resolve(fullname)
         if resolved is None:
             return None
-        canonical, rule = resolved
-        mode = self.config.rule_mode(rule)
+        canonical, rule, mode = resolved
         binding = Binding(self, fullname, canonical, rule, mode)
         if mode == "error":
             self._refuse(binding)
         if mode == "observe":
             return self._observe_spec(binding, path, target)
-        spec = importlib.machinery.ModuleSpec(fullname, RedirectLoader(binding), origin=f"redirect:{canonical}")
+        spec = importlib.machinery.ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")
         existing = sys.modules.get(canonical)
         if existing is not None and hasattr(existing, "__path__"):
             spec.submodule_search_locations = self.legacy_path()
@@ -191,10 +168,8 @@ class Hook:
         where = f" [imported at {user.f_code.co_filename}:{user.f_lineno}]" if user else ""
         message = f"{binding.legacy!r} was removed: use {wanted!r} instead{note}{where}"
         now = time.time_ns()
-        self.recorder.record_import(ImportTiming(
-            binding.legacy, binding.canonical_name, "error",
-            user.f_code.co_filename if user else "<command line>", (user.f_lineno or 0) if user else 0,
-            function_name(user) if user else "<module>", now, now, error=message))
+        self.recorder.record_import(binding.legacy, binding.canonical_name, "error",
+                                    *self.recorder.where(user), now, now, message)
         raise LegacyImportError(message, name=binding.legacy)
 
     @staticmethod

@@ -21,20 +21,38 @@ if TYPE_CHECKING:
 _getframe = sys._getframe
 
 Action = Callable[[], object]
+# Hot-path caches are keyed by (id(code), offset), checked by identity: O(1) whatever the size
+# of the code (frame.f_lineno is not), and no hashing of code objects (they hash by content).
+SiteTable = dict[tuple[int, int], tuple[CodeType, Action]]
 
 
 def _noop() -> None:
     return None
 
 
-class LegacyModule(ModuleType):
-    """A legacy module name that forwards to its canonical module and records each use."""
+def binding_of(module: ModuleType) -> Binding | None:
+    """The binding a legacy module object belongs to (kept in its dict: the class may be shared)."""
+    return module.__dict__.get("__ssot_binding__")  # type: ignore[no-any-return]
 
-    _ssot_binding: Binding
+
+class LegacyModule(ModuleType):
+    """A legacy module name that forwards to its canonical module and records each use.
+
+    A freshly imported legacy module is an instance of this shared class: every name read goes
+    through the PEP 562 hook in its dict. The first real read gives it a class of its own, with
+    a property per name (see :meth:`Binding.upgrade`): class creation costs more than the whole
+    rest of a first import, and a legacy module that is only imported never pays for it.
+    """
 
     def __setattr__(self, name: str, value: Any) -> None:
-        binding = type(self).__dict__.get("_ssot_binding")
-        if binding is None or (name[:2] == "__" and name[-2:] == "__"):
+        if name[:2] == "__" and name[-2:] == "__":
+            if name == "__class__":
+                ModuleType.__setattr__(self, name, value)
+            else:  # __spec__ and the rest live in the dict (the properties read it from there)
+                self.__dict__[name] = value
+            return
+        binding = binding_of(self)
+        if binding is None:
             ModuleType.__setattr__(self, name, value)
         elif isinstance(value, LegacyModule) and value.__name__ == f"{self.__name__}.{name}":
             # The import system binds a child to its parent; keep it here so the canonical
@@ -44,20 +62,34 @@ class LegacyModule(ModuleType):
             binding.set(name, value)
 
     def __delattr__(self, name: str) -> None:
-        binding = type(self).__dict__.get("_ssot_binding")
+        binding = binding_of(self)
         if binding is None or (name[:2] == "__" and name[-2:] == "__"):
             ModuleType.__delattr__(self, name)
         else:
             binding.delete(name)
 
     def __dir__(self) -> list[str]:
-        return self._ssot_binding.dir()
+        binding = binding_of(self)
+        return binding.dir() if binding is not None else ModuleType.__dir__(self)
 
     def __repr__(self) -> str:
-        binding = type(self).__dict__.get("_ssot_binding")
+        binding = binding_of(self)
         if binding is None:
             return ModuleType.__repr__(self)
         return f"<module {self.__name__!r} (ssot-runtime {binding.mode}: {binding.canonical_name!r})>"
+
+    @property
+    def __spec__(self) -> Any:  # type: ignore[override]
+        # The shared class's generic reader; a module's own class has a specialised one.
+        ns = self.__dict__
+        binding = ns.get("__ssot_binding__")
+        if binding is not None:
+            binding.spec_read(_getframe(1), None)
+        return ns.get("__spec__")
+
+    @__spec__.setter
+    def __spec__(self, value: Any) -> None:
+        self.__dict__["__spec__"] = value
 
 
 class ObservedModule(LegacyModule):
@@ -65,15 +97,15 @@ class ObservedModule(LegacyModule):
 
 
 def new_module_class(binding: Binding, base: type[LegacyModule], name: str) -> type[LegacyModule]:
-    """A fresh class for one legacy module, holding its binding and its ``__spec__`` property."""
-    namespace: dict[str, Any] = {"_ssot_binding": binding, "__spec__": spec_property(binding),
-                                 "__module__": base.__module__}
+    """A class for one legacy module, with its own ``__spec__`` property."""
+    namespace: dict[str, Any] = {"__spec__": spec_property(binding), "__module__": base.__module__,
+                                 "__slots__": ()}
     return type(f"{base.__name__}[{name}]", (base,), namespace)
 
 
 def spec_property(binding: Binding) -> property:
     """``__spec__``: read on each import statement; records ``import legacy`` (symbol null)."""
-    cache: dict[tuple[int, int], tuple[CodeType, Action]] = {}
+    cache: SiteTable = {}
     cache_get = cache.get
     classify = binding.spec_read
 
@@ -93,17 +125,24 @@ def spec_property(binding: Binding) -> property:
     return property(fget, fset)
 
 
+def dunder_property(target: object, name: str) -> property:
+    """A dunder such as ``__version__`` read from the canonical module, never a use."""
+    return property(lambda self: getattr(target, name))
+
+
 def forward_property(binding: Binding, attr: str, target: object, name: str) -> property:
     """A redirected name: find the site by (file, line, function), hit it, read ``target.name``."""
-    table: dict[tuple[str, int, str], Action] = {}
+    table: SiteTable = {}
+    table_get = table.get
     new_site = binding.new_site
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)
         code = f.f_code
-        try:
-            table[(code.co_filename, f.f_lineno, code.co_name)]()
-        except KeyError:
+        entry = table_get((id(code), f.f_lasti))
+        if entry is not None and entry[0] is code:
+            entry[1]()
+        else:
             new_site(table, attr, f)
         return getattr(target, name)
 
@@ -118,16 +157,18 @@ def forward_property(binding: Binding, attr: str, target: object, name: str) -> 
 
 def observed_property(binding: Binding, attr: str, namespace: dict[str, Any]) -> property:
     """A name of a module that still exists: the value lives in the module's own dict."""
-    table: dict[tuple[str, int, str], Action] = {}
+    table: SiteTable = {}
+    table_get = table.get
     new_site = binding.new_site
     module_name = binding.legacy
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)
         code = f.f_code
-        try:
-            table[(code.co_filename, f.f_lineno, code.co_name)]()
-        except KeyError:
+        entry = table_get((id(code), f.f_lasti))
+        if entry is not None and entry[0] is code:
+            entry[1]()
+        else:
             new_site(table, attr, f)
         try:
             return namespace[attr]
@@ -161,7 +202,7 @@ def submodule_property(binding: Binding, attr: str, child: ModuleType) -> proper
     ``from legacy import child`` counts a use of ``legacy.child``; ``legacy.child.X`` chains and
     ``import legacy.child as c`` are counted on the child itself, so they hit nothing here.
     """
-    cache: dict[tuple[int, int], tuple[CodeType, Action]] = {}
+    cache: SiteTable = {}
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)

@@ -12,11 +12,14 @@ import itertools
 import threading
 import time
 from collections.abc import Callable
-from types import FrameType
+from types import CodeType, FrameType
+from typing import Any
 
 from ._frames import function_name
 
 SiteKey = tuple[str, "str | None", str, int, str]
+_NO_FRAME = ("<command line>", 0, "<module>")  # no user frame: `python -m legacy.module`
+_WHERE_CACHE_SIZE = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,17 +84,18 @@ class Recorder:
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
+        # First imports are timed with perf_counter_ns (cheap, monotonic) and turned into wall
+        # clock times when read, with this offset taken once.
+        self._wall_offset = time.time_ns() - time.perf_counter_ns()
         self._lock = threading.Lock()
         self._sites: dict[SiteKey, _Site] = {}
-        self._imports: list[ImportTiming] = []
+        self._imports: list[tuple[Any, ...]] = []
+        self._where: dict[tuple[int, int], tuple[CodeType, tuple[str, int, str]]] = {}
 
     def site(self, legacy: str, symbol: str | None, canonical: str, canonical_symbol: str | None,
-             mode: str, frame: FrameType | None) -> _Site:
-        """The site for a use at ``frame`` (None: no user frame, as under ``python -m``)."""
-        if frame is None:
-            key: SiteKey = (legacy, symbol, "<command line>", 0, "<module>")
-        else:
-            key = (legacy, symbol, frame.f_code.co_filename, frame.f_lineno or 0, function_name(frame))
+             mode: str, where: tuple[str, int, str]) -> _Site:
+        """The site for a use at ``where`` (see :meth:`where`)."""
+        key: SiteKey = (legacy, symbol, *where)
         site = self._sites.get(key)
         if site is None:
             with self._lock:
@@ -100,9 +104,26 @@ class Recorder:
                     site = self._sites[key] = _Site(key, canonical, canonical_symbol, mode, self._clock())
         return site
 
-    def record_import(self, timing: ImportTiming) -> None:
-        with self._lock:
-            self._imports.append(timing)
+    def where(self, frame: FrameType | None) -> tuple[str, int, str]:
+        """``(file, line, function)`` of a frame's current position, cached by code and offset.
+
+        ``frame.f_lineno`` decodes the line table from the start of the code object: worth
+        doing once per position, not once per use.
+        """
+        if frame is None:
+            return _NO_FRAME
+        code = frame.f_code
+        cache_key = (id(code), frame.f_lasti)
+        entry = self._where.get(cache_key)
+        if entry is None or entry[0] is not code:
+            if len(self._where) > _WHERE_CACHE_SIZE:
+                self._where.clear()
+            entry = self._where[cache_key] = (code, (code.co_filename, frame.f_lineno or 0, function_name(frame)))
+        return entry[1]
+
+    def record_import(self, *fields: Any) -> None:
+        """Note a first import: :class:`ImportTiming`'s fields, in order, with perf_counter_ns times."""
+        self._imports.append(fields)  # list.append is atomic; the dataclass is built on read
 
     def snapshot(self) -> tuple[UseRecord, ...]:
         """The records so far, sorted by legacy module, symbol, file and line.
@@ -130,8 +151,11 @@ class Recorder:
         return tuple(records)
 
     def import_timings(self) -> tuple[ImportTiming, ...]:
-        with self._lock:
-            return tuple(self._imports)
+        offset = self._wall_offset
+        return tuple(
+            ImportTiming(*fields[:6], fields[6] + offset, fields[7] + offset, *fields[8:])
+            for fields in list(self._imports)
+        )
 
     def reset(self) -> None:
         """Start every count from zero and forget the timings (a forked child does this).

@@ -189,9 +189,14 @@ class Binding:
                 if name not in _OWN_DUNDERS and binding.target is not None:
                     return getattr(binding.target, name)
                 raise AttributeError(f"module {binding.legacy!r} has no attribute {name!r}")
-            if binding.hook.classifier.kind(_getframe(1)) == MACHINE:
+            reader = _getframe(1)
+            if binding.hook.classifier.kind(reader) == MACHINE:
                 return binding.peek(name)  # importlib probing a from-list: not a use
             cls = binding.upgrade()
+            child = binding.children.get(name)
+            if child is not None:
+                binding.submodule_read(child, reader, None)
+                return child
             if name not in cls.__dict__:
                 prop = binding._property(name)
                 if prop is None:
@@ -344,8 +349,7 @@ class Binding:
             return self.use(None, frame)
         return _proxy._noop
 
-    def submodule_read(self, child: ModuleType, frame: FrameType,
-                       cache: _proxy.SiteTable) -> None:
+    def submodule_read(self, child: ModuleType, frame: FrameType, cache: _proxy.SiteTable | None) -> None:
         """A read of a legacy child on this legacy parent: ``from parent import child`` is a use."""
         try:
             classifier = self.hook.classifier
@@ -358,7 +362,8 @@ class Binding:
                 if kind == SKIP:
                     action()
                     return
-            cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+            if cache is not None:
+                cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
             action()
         except Exception:
             self.hook.internal_error()

@@ -1,0 +1,124 @@
+"""Shared fixtures: every test leaves the import system as it found it."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import textwrap
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _restore_import_state() -> Iterator[None]:
+    """Restore sys.meta_path, sys.modules, sys.path, os.environ and the warning filters."""
+    meta_path = list(sys.meta_path)
+    modules = dict(sys.modules)
+    path = list(sys.path)
+    environ = dict(os.environ)
+    filters = list(warnings.filters)
+    try:
+        yield
+    finally:
+        for finder in list(sys.meta_path):
+            hook = getattr(finder, "hook", None)
+            if hook is not None and hasattr(hook, "uninstall"):
+                hook.uninstall()
+        sys.meta_path[:] = meta_path
+        for name in [n for n in sys.modules if n not in modules]:
+            del sys.modules[name]
+        sys.modules.update(modules)
+        sys.path[:] = path
+        os.environ.clear()
+        os.environ.update(environ)
+        warnings.filters[:] = filters
+        importlib.invalidate_caches()
+
+
+Tree = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path) -> Tree:
+    """Write ``{"pkg/mod.py": source}`` under a fresh folder put first on ``sys.path``.
+
+    Missing ``__init__.py`` files are not created: name them to get regular packages.
+    """
+    root = tmp_path / "src"
+    root.mkdir()
+
+    def make(files: dict[str, str]) -> Path:
+        for rel, source in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(source))
+        if str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+        importlib.invalidate_caches()
+        return root
+
+    return make
+
+
+APP = {
+    "app/__init__.py": "",
+    "app/ws/__init__.py": "",
+    "app/ws/websocket_manager.py": """
+        import builtins
+        builtins.__dict__.setdefault("_ssot_test_execs", []).append(__name__)
+
+        class WebSocketManager:
+            pass
+
+        def helper():
+            return "helper"
+
+        CONSTANT = 42
+    """,
+    "app/core/__init__.py": "CORE = 'core'\n",
+    "app/core/models.py": """
+        class Model:
+            pass
+
+        VALUE = 1
+    """,
+    "app/core/deep/__init__.py": "",
+    "app/core/deep/leaf.py": "LEAF = 'leaf'\n",
+    "app/helpers.py": """
+        import importlib
+
+        def load(name):
+            return importlib.import_module(name)
+
+        def read(module, attr):
+            return getattr(module, attr)
+    """,
+}
+
+CONFIG = {
+    "redirects": {
+        "app.ws.unified_manager": "app.ws.websocket_manager",
+        "app.ws.unified_manager:UnifiedWebSocketManager": "app.ws.websocket_manager:WebSocketManager",
+        "app.legacy.*": "app.core.*",
+    }
+}
+
+
+@pytest.fixture
+def app(make_tree: Tree) -> Path:
+    """The example application: a canonical WebSocket manager and a core package."""
+    import builtins
+
+    builtins.__dict__["_ssot_test_execs"] = []
+    return make_tree(APP)
+
+
+def execs() -> list[str]:
+    """Names under which the canonical manager module body has run in this test."""
+    import builtins
+
+    return list(builtins.__dict__.get("_ssot_test_execs", []))

@@ -61,15 +61,21 @@ class Binding:
         # Set only now: _init_module_attrs probes __path__, and the hook would make that a call.
         module.__dict__["__getattr__"] = self._getattr_hook()
         self.hook.bindings[self.legacy] = self
-        frame = _getframe(1)
+        self.loaded()
+
+    def loaded(self) -> None:
+        """Called by a loader's ``exec_module`` once the module is ready: record the import."""
+        frame = _getframe(2)
+        count = True
         if frame.f_code.co_name == "_load_unlocked":
             # The usual stack: _load_unlocked < _find_and_load_unlocked < _find_and_load < caller.
-            # Jumping there saves materialising two frame objects on every first import.
+            # Jumping there saves materialising frame objects on every first import.
             try:
                 frame = _getframe(4)
+                count = not _implicit_parent_import(frame)
             except ValueError:
                 pass
-        self.first_import(frame)
+        self.first_import(frame, count=count)
 
     def is_package(self, fullname: str) -> bool:
         return self.target is not None and hasattr(self.target, "__path__")
@@ -318,7 +324,7 @@ class Binding:
             kind = classifier.kind(frame)
             if kind == MACHINE:
                 # importlib.import_module() of a cached module reads it in _find_and_load.
-                if frame.f_code.co_name == "_find_and_load":
+                if frame.f_code.co_name == "_find_and_load" and not _implicit_parent_import(frame):
                     self.statement_action(classifier.caller(frame), called=True)()
                 return
             if kind == SKIP:
@@ -368,11 +374,14 @@ class Binding:
         except Exception:
             self.hook.internal_error()
 
-    def first_import(self, frame: FrameType | None) -> None:
-        """Record the import that loaded this module: its use, and how long loading took."""
+    def first_import(self, frame: FrameType | None, *, count: bool = True) -> None:
+        """Record the import that loaded this module: its use, and how long loading took.
+
+        ``count`` is false for the implicit import of a parent package, which is not a use.
+        """
         try:
             user = self.hook.classifier.caller(frame)
-            if user is not None:
+            if user is not None and count:
                 self.statement_action(user, called=True)()
             recorder = self.hook.recorder
             recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),
@@ -424,6 +433,17 @@ class Binding:
     def dir(self) -> list[str]:
         source = self.namespace if self.namespace is not None else dir(self.target)
         return sorted({*source, *self.renames})
+
+
+def _implicit_parent_import(frame: FrameType) -> bool:
+    """Whether ``_find_and_load`` runs for the parent of a module being imported (not a use)."""
+    names = []
+    up: FrameType | None = frame.f_back
+    while up is not None and len(names) < 3:
+        names.append(up.f_code.co_name)
+        up = up.f_back
+    # _find_and_load < _gcd_import < _call_with_frames_removed < _find_and_load_unlocked
+    return names[1:3] == ["_call_with_frames_removed", "_find_and_load_unlocked"]
 
 
 def _where(frame: FrameType | None) -> str:

@@ -67,7 +67,7 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
             except Exception:
                 binding.hook.internal_error()
                 return
-            binding.first_import(_getframe(1))
+            binding.loaded()
 
     return ObserveLoader(loader)
 

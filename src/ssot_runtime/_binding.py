@@ -27,6 +27,9 @@ _getframe = sys._getframe
 Action = Callable[[], object]
 _TABLE_SIZE = 100_000
 _NO_RENAMES: dict[str, Rule] = {}
+# What we raise on purpose (error mode, warnings turned into errors by the user's filters) goes
+# through the guards that swallow our own internal errors.
+_INTENDED = (LegacyImportError, LegacyImportWarning)
 # Dunders that describe the legacy module itself; any other dunder (``__version__``) forwards.
 _OWN_DUNDERS = frozenset({"__path__", "__file__", "__cached__", "__loader__", "__spec__", "__package__",
                           "__name__", "__builtins__", "__getattr__", "__dict__", "__class__"})
@@ -176,9 +179,11 @@ class Binding:
             try:
                 holder: object = importlib.import_module(rule.target)
             except ImportError as exc:
-                raise AttributeError(f"ssot-runtime: {self.legacy}:{name} is redirected to "
-                                     f"{rule.target}:{rule.target_symbol}, which cannot be imported: {exc}"
-                                     ) from exc
+                # An ImportError, not an AttributeError: `from legacy import Name` would replace
+                # the latter with its own "cannot import name" and lose why.
+                raise ImportError(f"ssot-runtime: {self.legacy}:{name} is redirected to "
+                                  f"{rule.target}:{rule.target_symbol}, which cannot be imported: {exc}",
+                                  name=rule.target) from exc
             return _proxy.forward_property(self, name, holder, rule.target_symbol or name)
         if self.target is None or not hasattr(self.target, name):
             return None
@@ -265,6 +270,8 @@ class Binding:
             action = self.use(attr, frame)
             table[key] = (code, action)
             action()
+        except _INTENDED:
+            raise
         except Exception:
             self.hook.internal_error()
 
@@ -272,6 +279,8 @@ class Binding:
         """One use of ``attr`` by the user at or above ``frame`` (no caching: rare paths)."""
         try:
             self.use(attr, self.hook.classifier.caller(frame))()
+        except _INTENDED:
+            raise
         except Exception:
             self.hook.internal_error()
 
@@ -334,6 +343,8 @@ class Binding:
             if cache is not None:
                 cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
             action()
+        except _INTENDED:
+            raise
         except Exception:
             self.hook.internal_error()
 
@@ -371,6 +382,8 @@ class Binding:
             if cache is not None:
                 cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
             action()
+        except _INTENDED:
+            raise
         except Exception:
             self.hook.internal_error()
 
@@ -386,6 +399,8 @@ class Binding:
             recorder = self.hook.recorder
             recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),
                                    *self.load_ns)
+        except _INTENDED:
+            raise
         except Exception:
             self.hook.internal_error()
 

@@ -90,7 +90,7 @@ class Binding:
         if not hasattr(loader, "get_code"):
             raise ImportError(f"ssot-runtime: cannot run {self.canonical_name!r} for {fullname!r}",
                               name=fullname)
-        self.record(None, None)
+        self.record(None, _getframe(1))  # past runpy: the caller of run_module, or none for -m
         return loader.get_code(self.canonical_name)  # type: ignore[union-attr,no-any-return]
 
     # -- building the module -------------------------------------------------------------

@@ -31,7 +31,7 @@ def test_install_puts_the_finder_first_and_uninstall_restores_everything(app: Pa
     assert sys.meta_path[0] is hook.finder and sys.meta_path[1:] == meta_path
     assert ssot_runtime.active_hook() is hook
     import app.legacy.models
-    import app.ws.unified_manager  # noqa: F401
+    import app.ws.unified_manager
 
     assert ws.unified_manager is sys.modules[LEGACY]
     hook.uninstall()
@@ -41,7 +41,7 @@ def test_install_puts_the_finder_first_and_uninstall_restores_everything(app: Pa
     assert ssot_runtime.active_hook() is None
     hook.uninstall()  # twice is fine
     with pytest.raises(ModuleNotFoundError):
-        import app.ws.unified_manager  # noqa: F401,F811
+        import app.ws.unified_manager  # noqa: F401
 
 
 def test_tracking_is_a_context_manager_and_snapshot_keeps_records(app: Path) -> None:

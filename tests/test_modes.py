@@ -23,8 +23,8 @@ LEGACY = "app.ws.unified_manager"
 # -- redirect ---------------------------------------------------------------------------------
 def test_redirect_gives_the_canonical_objects_and_runs_no_body_twice(app: Path) -> None:
     with ssot_runtime.tracking(CONFIG):
-        import app.ws.websocket_manager as canonical
         import app.ws.unified_manager as legacy
+        import app.ws.websocket_manager as canonical
         from app.ws.unified_manager import UnifiedWebSocketManager
 
         assert legacy.helper is canonical.helper
@@ -42,7 +42,7 @@ def test_canonical_modules_stay_untouched(app: Path) -> None:
     spec, name, loader = core.__spec__, core.__name__, core.__loader__
     with ssot_runtime.tracking(CONFIG):
         import app.legacy.deep.leaf
-        import app.legacy.models  # noqa: F401
+        import app.legacy.models
 
         assert core.__spec__ is spec and core.__name__ == name and core.__loader__ is loader
         assert core.models is sys.modules["app.core.models"] is models
@@ -161,9 +161,8 @@ def test_error_mode_refuses_and_names_canonical_and_caller(app: Path, tmp_path: 
 def test_error_mode_from_import_records_the_names(app: Path, tmp_path: Path) -> None:
     user = tmp_path / "user_refused_from.py"
     config = {"mode": "error", "redirects": CONFIG["redirects"]}
-    with capture(config) as uses:
-        with pytest.raises(LegacyImportError) as info:
-            run("from app.ws.unified_manager import UnifiedWebSocketManager, helper\n", user)
+    with capture(config) as uses, pytest.raises(LegacyImportError) as info:
+        run("from app.ws.unified_manager import UnifiedWebSocketManager, helper\n", user)
     assert "from app.ws.websocket_manager import WebSocketManager, helper" in str(info.value)
     assert uses.count(LEGACY, "UnifiedWebSocketManager") == 1 and uses.count(LEGACY, "helper") == 1
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import _proxy
 from ._config import Rule
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import MACHINE, SKIP, USER, from_import_offset, import_statement, is_attribute_read
+from ._frames import MACHINE, SKIP, from_import_offset, import_statement, is_attribute_read
 
 if TYPE_CHECKING:
     from ._hook import Hook
@@ -208,7 +208,7 @@ class Binding:
             if child is not None:
                 binding.submodule_read(child, reader, None)
                 return child
-            if name not in cls.__dict__:
+            if name not in vars(cls):
                 prop = binding._property(name)
                 if prop is None:
                     raise AttributeError(f"module {binding.legacy!r} (redirected to "
@@ -423,7 +423,7 @@ class Binding:
     def set(self, name: str, value: Any) -> None:
         if self.namespace is not None:
             self.namespace[name] = value
-            if name not in type(self.module).__dict__:
+            if name not in vars(type(self.module)):
                 setattr(type(self.module), name, self._property(name))
             return
         rule = self.renames.get(name)
@@ -452,7 +452,7 @@ class Binding:
 
 def _implicit_parent_import(frame: FrameType) -> bool:
     """Whether ``_find_and_load`` runs for the parent of a module being imported (not a use)."""
-    names = []
+    names: list[str] = []
     up: FrameType | None = frame.f_back
     while up is not None and len(names) < 3:
         names.append(up.f_code.co_name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import logging
@@ -11,8 +13,8 @@ import threading
 import time
 import warnings
 from collections.abc import Sequence
-from types import CodeType, FrameType, ModuleType
-from typing import Any
+from types import FrameType, ModuleType
+from typing import Any, cast
 
 from ._binding import Binding, warn_at
 from ._config import Config, Rule, resolve
@@ -53,7 +55,7 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
     """Chain a module's own loader: it runs as before, then its module is observed."""
     import wrapt  # only observe mode needs it; keep it out of start-up
 
-    class ObserveLoader(wrapt.ObjectProxy):  # type: ignore[misc]
+    class ObserveLoader(wrapt.ObjectProxy):  # type: ignore[type-arg]
         def create_module(self, spec: Any) -> Any:
             return self.__wrapped__.create_module(spec)
 
@@ -133,7 +135,8 @@ class Hook:
             self._refuse(binding)
         if mode == "observe":
             return self._observe_spec(binding, path, target)
-        spec = importlib.machinery.ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")
+        loader = cast("importlib.abc.Loader", binding)  # duck-typed: no ABC on the import path
+        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=f"redirect:{canonical}")
         existing = sys.modules.get(canonical)
         if existing is not None and hasattr(existing, "__path__"):
             spec.submodule_search_locations = self.legacy_path()
@@ -213,11 +216,11 @@ class Hook:
         # user's own filters (-W, PYTHONWARNINGS, pytest) decide otherwise: insert just before
         # the first filter that would ignore it.
         entry = ("default", None, LegacyImportWarning, None, 0)
-        filters = warnings.filters
+        filters = cast("list[Any]", warnings.filters)
         for index, (action, message, category, module, _lineno) in enumerate(filters):
             if issubclass(LegacyImportWarning, category) and message is None and module is None:
                 if action == "ignore":
-                    filters.insert(index, entry)  # type: ignore[arg-type]
+                    filters.insert(index, entry)
                     self._filter = entry
                     mutated = getattr(warnings, "_filters_mutated", None)
                     if mutated is not None:
@@ -234,7 +237,7 @@ class Hook:
         for name, binding in list(self.bindings.items()):
             module = binding.module
             if isinstance(module, ObservedModule):
-                module.__class__ = ModuleType
+                module.__class__ = ModuleType  # type: ignore[assignment]
                 if isinstance(getattr(module, "__path__", None), LegacyPath):
                     module.__path__ = list(module.__path__)
                 continue
@@ -246,10 +249,8 @@ class Hook:
                     parent.__dict__.get(leaf) is module:
                 delattr(parent, leaf)
         if self._filter is not None:
-            try:
-                warnings.filters.remove(self._filter)  # type: ignore[arg-type]
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):  # the user may have reset the filters
+                cast("list[Any]", warnings.filters).remove(self._filter)
             self._filter = None
             mutated = getattr(warnings, "_filters_mutated", None)
             if mutated is not None:

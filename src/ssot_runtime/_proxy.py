@@ -14,7 +14,6 @@ from collections.abc import Callable
 from types import CodeType, ModuleType
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from ._binding import Binding
 
@@ -32,7 +31,7 @@ def _noop() -> None:
 
 def binding_of(module: ModuleType) -> Binding | None:
     """The binding a legacy module object belongs to (kept in its dict: the class may be shared)."""
-    return module.__dict__.get("__ssot_binding__")  # type: ignore[no-any-return]
+    return module.__dict__.get("__ssot_binding__")
 
 
 class LegacyModule(ModuleType):
@@ -70,7 +69,7 @@ class LegacyModule(ModuleType):
 
     def __dir__(self) -> list[str]:
         binding = binding_of(self)
-        return binding.dir() if binding is not None else ModuleType.__dir__(self)
+        return binding.dir() if binding is not None else list(ModuleType.__dir__(self))
 
     def __repr__(self) -> str:
         binding = binding_of(self)
@@ -79,7 +78,7 @@ class LegacyModule(ModuleType):
         return f"<module {self.__name__!r} (ssot-runtime {binding.mode}: {binding.canonical_name!r})>"
 
     @property
-    def __spec__(self) -> Any:  # type: ignore[override]
+    def __spec__(self) -> Any:
         # The shared class's generic reader; a module's own class has a specialised one.
         ns = self.__dict__
         binding = ns.get("__ssot_binding__")

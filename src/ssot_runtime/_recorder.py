@@ -59,8 +59,18 @@ class ImportTiming:
 
 
 class _Site:
-    __slots__ = ("key", "canonical", "canonical_symbol", "mode", "_counter", "hit", "first_seen",
-                 "last_seen", "_seen_count", "_base")
+    __slots__ = (
+        "_base",
+        "_counter",
+        "_seen_count",
+        "canonical",
+        "canonical_symbol",
+        "first_seen",
+        "hit",
+        "key",
+        "last_seen",
+        "mode",
+    )
 
     def __init__(self, key: SiteKey, canonical: str, canonical_symbol: str | None, mode: str,
                  now: float) -> None:
@@ -118,7 +128,8 @@ class Recorder:
         if entry is None or entry[0] is not code:
             if len(self._where) > _WHERE_CACHE_SIZE:
                 self._where.clear()
-            entry = self._where[cache_key] = (code, (code.co_filename, frame.f_lineno or 0, function_name(frame)))
+            where = (code.co_filename, frame.f_lineno or 0, function_name(frame))
+            entry = self._where[cache_key] = (code, where)
         return entry[1]
 
     def record_import(self, *fields: Any) -> None:
@@ -152,10 +163,11 @@ class Recorder:
 
     def import_timings(self) -> tuple[ImportTiming, ...]:
         offset = self._wall_offset
-        return tuple(
-            ImportTiming(*fields[:6], fields[6] + offset, fields[7] + offset, *fields[8:])
-            for fields in list(self._imports)
-        )
+        timings = []
+        for legacy, canonical, mode, file, line, function, start, end, *error in list(self._imports):
+            timings.append(ImportTiming(legacy, canonical, mode, file, line, function, start + offset,
+                                        end + offset, error[0] if error else None))
+        return tuple(timings)
 
     def reset(self) -> None:
         """Start every count from zero and forget the timings (a forked child does this).

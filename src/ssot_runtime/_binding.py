@@ -7,24 +7,25 @@ or per module, and never lets an internal error reach the application.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
 import time
-import warnings
-from collections.abc import Callable
-from types import CodeType, FrameType, ModuleType
-from typing import TYPE_CHECKING, Any
 
 from . import _proxy
-from ._config import Rule
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import MACHINE, SKIP, from_import_offset, import_statement, is_attribute_read
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import CodeType, FrameType, ModuleType
+    from typing import Any
+
+    from ._config import Rule
     from ._hook import Hook
 
+    Action = Callable[[], object]
+
 _getframe = sys._getframe
-Action = Callable[[], object]
 _TABLE_SIZE = 100_000
 _NO_RENAMES: dict[str, Rule] = {}
 # What we raise on purpose (error mode, warnings turned into errors by the user's filters) goes
@@ -85,6 +86,8 @@ class Binding:
 
     def get_code(self, fullname: str) -> CodeType | None:
         """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
+        import importlib.util
+
         spec = importlib.util.find_spec(self.canonical_name)
         loader = getattr(spec, "loader", None)
         if not hasattr(loader, "get_code"):
@@ -469,6 +472,8 @@ def _where(frame: FrameType | None) -> str:
 
 def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
     """Issue a :class:`LegacyImportWarning` attributed to ``frame``'s line, as ``warnings.warn`` would."""
+    import warnings  # the first warning pays for it, not start-up
+
     f_globals = frame.f_globals
     registry = None if always else f_globals.setdefault("__warningregistry__", {})
     warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,

@@ -7,16 +7,18 @@ the hot path must stay a dict hit.
 
 from __future__ import annotations
 
-import dis
-import fnmatch
-from collections.abc import Iterable
-from types import CodeType, FrameType
+from opcode import opmap
 
-_IMPORT_NAME = dis.opmap["IMPORT_NAME"]
-_LOAD_CONST = dis.opmap["LOAD_CONST"]
-_EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
-_IMPORT_FROM = dis.opmap["IMPORT_FROM"]
-_LOADS = frozenset(op for name, op in dis.opmap.items() if name.startswith(("LOAD_", "STORE_", "DELETE_")))
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from types import CodeType, FrameType
+
+_IMPORT_NAME = opmap["IMPORT_NAME"]
+_LOAD_CONST = opmap["LOAD_CONST"]
+_EXTENDED_ARG = opmap["EXTENDED_ARG"]
+_IMPORT_FROM = opmap["IMPORT_FROM"]
+_LOADS = frozenset(op for name, op in opmap.items() if name.startswith(("LOAD_", "STORE_", "DELETE_")))
 
 # Frames that are never a user of a legacy path, and whose own reads are not uses.
 MACHINERY = ("importlib", "importlib.*", "_frozen_importlib", "_frozen_importlib_external", "runpy")
@@ -46,9 +48,9 @@ class FrameClassifier:
         module = frame.f_globals.get("__name__")
         if not isinstance(module, str):
             return USER
-        if any(fnmatch.fnmatchcase(module, pattern) for pattern in MACHINERY):
+        if any(module_matches(module, pattern) for pattern in MACHINERY):
             return MACHINE
-        if any(fnmatch.fnmatchcase(module, pattern) for pattern in self._skip):
+        if any(module_matches(module, pattern) for pattern in self._skip):
             return SKIP
         return USER
 
@@ -57,6 +59,17 @@ class FrameClassifier:
         while frame is not None and self.kind(frame) != USER:
             frame = frame.f_back
         return frame
+
+
+def module_matches(module: str, pattern: str) -> bool:
+    """Whether a module name matches a pattern: ``pkg``, ``pkg.*`` (its submodules) or a glob."""
+    if pattern.endswith(".*") and "*" not in pattern[:-2] and "?" not in pattern and "[" not in pattern:
+        return module.startswith(pattern[:-1])
+    if "*" not in pattern and "?" not in pattern and "[" not in pattern:
+        return module == pattern
+    import fnmatch  # rare patterns only: fnmatch brings `re` into start-up
+
+    return fnmatch.fnmatchcase(module, pattern)
 
 
 def function_name(frame: FrameType) -> str:

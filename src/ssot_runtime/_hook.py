@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
-import importlib.abc
-import importlib.machinery
-import importlib.util
-import logging
 import sys
-import threading
 import time
-import warnings
-from collections.abc import Sequence
-from types import FrameType, ModuleType
-from typing import Any, cast
+from _thread import allocate_lock
 
 from ._binding import Binding, warn_at
-from ._config import Config, Rule, resolve
+from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import FrameClassifier, import_statement
-from ._proxy import LegacyModule, ObservedModule
-from ._recorder import ImportTiming, Recorder, UseRecord
+from ._proxy import LegacyModule, ModuleType, ObservedModule
+from ._recorder import Recorder
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, logging or threading
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import FrameType
+    from typing import Any
+
+    from ._config import Config, Rule
+    from ._recorder import ImportTiming, UseRecord
+else:
+    ModuleSpec = type(sys.__spec__)  # ModuleSpec, without importing it
 
 _getframe = sys._getframe
-_log = logging.getLogger("ssot_runtime")
-_log.addHandler(logging.NullHandler())
 
 
 class LegacyPath(list):  # type: ignore[type-arg]
@@ -42,7 +43,7 @@ class RedirectFinder:
         self._get = hook.exact.get
 
     def find_spec(self, fullname: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+                  target: ModuleType | None = None) -> ModuleSpec | None:
         if self._get(fullname) is None and path.__class__ is not LegacyPath:
             return None
         return self.hook.find_spec(fullname, path, target)
@@ -96,7 +97,7 @@ class Hook:
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
         self.finder = RedirectFinder(self)
         self.installed = False
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._warned: set[object] = set()
         self._errors = 0
         self._filter: tuple[Any, ...] | None = None
@@ -125,7 +126,7 @@ class Hook:
         return target, rule
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
-                  target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+                  target: ModuleType | None) -> ModuleSpec | None:
         resolved = self.resolve(fullname)
         if resolved is None:
             return None
@@ -135,15 +136,14 @@ class Hook:
             self._refuse(binding)
         if mode == "observe":
             return self._observe_spec(binding, path, target)
-        loader = cast("importlib.abc.Loader", binding)  # duck-typed: no ABC on the import path
-        spec = importlib.machinery.ModuleSpec(fullname, loader, origin=f"redirect:{canonical}")
+        spec = ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")  # type: ignore[arg-type]
         existing = sys.modules.get(canonical)
         if existing is not None and hasattr(existing, "__path__"):
             spec.submodule_search_locations = self.legacy_path()
         return spec
 
     def _observe_spec(self, binding: Binding, path: Sequence[str] | None,
-                      target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+                      target: ModuleType | None) -> ModuleSpec | None:
         for finder in list(sys.meta_path):
             find = getattr(finder, "find_spec", None)
             if finder is self.finder or find is None:
@@ -194,7 +194,9 @@ class Hook:
         """Swallow an error of ours: the application must go on. Logged once, then counted."""
         self._errors += 1
         if self._errors == 1:
-            _log.warning("ssot-runtime: internal error while recording (further ones are counted)",
+            import logging
+
+            logging.getLogger("ssot_runtime").warning("ssot-runtime: internal error while recording (further ones are counted)",
                          exc_info=True)
 
     @property
@@ -203,7 +205,11 @@ class Hook:
 
     # -- lifecycle -----------------------------------------------------------------------
     def install(self) -> Hook:
-        """Put the finder first in ``sys.meta_path`` and make our warnings visible by default."""
+        """Put the finder first in ``sys.meta_path`` and make our warnings visible by default.
+
+        Installs even a configuration marked disabled: :func:`ssot_runtime.install` is where
+        ``SSOT_RUNTIME_DISABLED`` is honoured.
+        """
         if self.installed:
             return self
         sys.meta_path.insert(0, self.finder)
@@ -213,10 +219,15 @@ class Hook:
 
     def _show_warnings(self) -> None:
         # DeprecationWarning is ignored by default outside __main__; ours is shown unless the
-        # user's own filters (-W, PYTHONWARNINGS, pytest) decide otherwise: insert just before
-        # the first filter that would ignore it.
+        # user's own filters decide otherwise. With -W or PYTHONWARNINGS the user has chosen:
+        # leave the filters alone. Otherwise insert just before the first filter that would
+        # ignore it (the interpreter's default `ignore::DeprecationWarning`).
+        if sys.warnoptions:
+            return
         entry = ("default", None, LegacyImportWarning, None, 0)
-        filters = cast("list[Any]", warnings.filters)
+        import warnings
+
+        filters: list[Any] = warnings.filters  # type: ignore[assignment]
         for index, (action, message, category, module, _lineno) in enumerate(filters):
             if issubclass(LegacyImportWarning, category) and message is None and module is None:
                 if action == "ignore":
@@ -249,8 +260,11 @@ class Hook:
                     parent.__dict__.get(leaf) is module:
                 delattr(parent, leaf)
         if self._filter is not None:
-            with contextlib.suppress(ValueError):  # the user may have reset the filters
-                cast("list[Any]", warnings.filters).remove(self._filter)
+            import warnings
+
+            filters: list[Any] = warnings.filters  # type: ignore[assignment]
+            if self._filter in filters:  # the user may have reset the filters
+                filters.remove(self._filter)
             self._filter = None
             mutated = getattr(warnings, "_filters_mutated", None)
             if mutated is not None:
@@ -265,7 +279,7 @@ class Hook:
         return self.recorder.import_timings()
 
     def __enter__(self) -> Hook:
-        return self.install()
+        return self if self.config.disabled else self.install()
 
     def __exit__(self, *exc: object) -> None:
         self.uninstall()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator, Mapping
-from typing import Any
 
-from ._config import Config, load_config, strict_requested
+from ._config import load_config, strict_requested
 from ._errors import ConfigError
 from ._hook import Hook, RedirectFinder
 
-ConfigArg = Config | Mapping[str, Any] | str | os.PathLike[str] | None
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from ._config import Config
+
+    ConfigArg = Config | Mapping[str, Any] | str | os.PathLike[str] | None
 
 
 def install(config: ConfigArg = None) -> Hook:
@@ -29,14 +33,9 @@ def install(config: ConfigArg = None) -> Hook:
     return hook
 
 
-@contextlib.contextmanager
-def tracking(config: ConfigArg = None) -> Iterator[Hook]:
-    """Install the hook for the duration of a ``with`` block."""
-    hook = install(config)
-    try:
-        yield hook
-    finally:
-        hook.uninstall()
+def tracking(config: ConfigArg = None) -> Hook:
+    """A hook to install for the duration of a ``with`` block: ``with tracking(cfg) as hook: ...``."""
+    return Hook(load_config(config))
 
 
 def active_hook() -> Hook | None:

@@ -10,19 +10,25 @@ statement that finds the module cached, which is how repeated ``import legacy`` 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from types import CodeType, ModuleType
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # nothing of typing at run time: this module loads at interpreter start-up
+    from collections.abc import Callable
+    from types import CodeType
+    from typing import Any
+
     from ._binding import Binding
+
+    Action = Callable[[], object]
+    # Hot-path caches are keyed by (id(code), offset), checked by identity: O(1) whatever the
+    # size of the code (frame.f_lineno is not), and no hashing of code objects (they hash by
+    # content).
+    SiteTable = dict[tuple[int, int], tuple[CodeType, Action]]
+
+ModuleType = type(sys)
 
 _getframe = sys._getframe
 
-Action = Callable[[], object]
-# Hot-path caches are keyed by (id(code), offset), checked by identity: O(1) whatever the size
-# of the code (frame.f_lineno is not), and no hashing of code objects (they hash by content).
-SiteTable = dict[tuple[int, int], tuple[CodeType, Action]]
 
 
 def _noop() -> None:

@@ -7,25 +7,54 @@ last time, function name, canonical names) is set once when the site is first se
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
-import threading
 import time
-from collections.abc import Callable
-from types import CodeType, FrameType
-from typing import Any
+from _thread import allocate_lock
 
 from ._frames import function_name
 
-SiteKey = tuple[str, "str | None", str, int, str]
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # no typing import at run time: this module loads at interpreter start-up
+    from collections.abc import Callable
+    from types import CodeType, FrameType
+    from typing import Any
+
+    SiteKey = tuple[str, str | None, str, int, str]
+
 _NO_FRAME = ("<command line>", 0, "<module>")  # no user frame: `python -m legacy.module`
 _WHERE_CACHE_SIZE = 100_000
 
 
-@dataclasses.dataclass(frozen=True)
-class UseRecord:
+class _Record:
+    """A read-only record with value equality (dataclasses cost 30 ms of start-up imports)."""
+
+    __slots__ = ()
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def _asdict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class UseRecord(_Record):
     """Uses of one legacy name at one site (legacy module, symbol, file, line, function)."""
 
+    __slots__ = ("legacy", "symbol", "file", "line", "function", "canonical", "canonical_symbol", "mode",
+                 "count", "first_seen", "last_seen")
     legacy: str
     symbol: str | None
     file: str
@@ -38,11 +67,17 @@ class UseRecord:
     first_seen: float
     last_seen: float
 
+    def __init__(self, legacy: str, symbol: str | None, file: str, line: int, function: str, canonical: str,
+                 canonical_symbol: str | None, mode: str, count: int, first_seen: float, last_seen: float) -> None:
+        for name, value in zip(self.__slots__, (legacy, symbol, file, line, function, canonical,
+                                                canonical_symbol, mode, count, first_seen, last_seen)):
+            object.__setattr__(self, name, value)
 
-@dataclasses.dataclass(frozen=True)
-class ImportTiming:
+
+class ImportTiming(_Record):
     """A first import of a legacy module in this process: how long loading the canonical took."""
 
+    __slots__ = ("legacy", "canonical", "mode", "file", "line", "function", "start_ns", "end_ns", "error")
     legacy: str
     canonical: str
     mode: str
@@ -51,7 +86,13 @@ class ImportTiming:
     function: str
     start_ns: int
     end_ns: int
-    error: str | None = None
+    error: str | None
+
+    def __init__(self, legacy: str, canonical: str, mode: str, file: str, line: int, function: str,
+                 start_ns: int, end_ns: int, error: str | None = None) -> None:
+        for name, value in zip(self.__slots__, (legacy, canonical, mode, file, line, function, start_ns,
+                                                end_ns, error)):
+            object.__setattr__(self, name, value)
 
     @property
     def seconds(self) -> float:
@@ -97,7 +138,7 @@ class Recorder:
         # First imports are timed with perf_counter_ns (cheap, monotonic) and turned into wall
         # clock times when read, with this offset taken once.
         self._wall_offset = time.time_ns() - time.perf_counter_ns()
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._sites: dict[SiteKey, _Site] = {}
         self._imports: list[tuple[Any, ...]] = []
         self._where: dict[tuple[int, int], tuple[CodeType, tuple[str, int, str]]] = {}

@@ -13,9 +13,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from ._hook import Hook
-from ._install import ConfigArg, install
-from ._recorder import UseRecord
+from ._install import install
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._hook import Hook
+    from ._install import ConfigArg
+    from ._recorder import UseRecord
 
 __all__ = ["Capture", "capture"]
 

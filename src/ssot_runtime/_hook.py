@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import time
 from _thread import allocate_lock
@@ -11,22 +10,43 @@ from ._binding import Binding, warn_at
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import FrameClassifier, import_statement
-from ._proxy import LegacyModule, ModuleType, ObservedModule
+from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, logging or threading
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
-    from types import FrameType
+    from types import FrameType, ModuleType
     from typing import Any
 
     from ._config import Config, Rule
     from ._recorder import ImportTiming, UseRecord
 else:
-    ModuleSpec = type(sys.__spec__)  # ModuleSpec, without importing it
+    ModuleSpec = type(sys.__spec__)  # importlib.machinery.ModuleSpec, without importing it
+    ModuleType = type(sys)
 
 _getframe = sys._getframe
+
+
+def _covers_our_warning(option: str) -> bool:
+    """Whether a ``-W action:message:category:module:lineno`` option applies to LegacyImportWarning."""
+    parts = [part.strip() for part in option.split(":")]
+    category = parts[2] if len(parts) > 2 else ""
+    return category.rpartition(".")[2] in ("", "Warning", "DeprecationWarning", "LegacyImportWarning")
+
+
+def _asked_by_runpy() -> bool:
+    """Whether runpy (``python -m``, ``runpy.run_module``) is looking the module up."""
+    frame = _getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return False
+        code = frame.f_code
+        if code.co_name == "_get_module_details" and code.co_filename.endswith("runpy.py"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class LegacyPath(list):  # type: ignore[type-arg]
@@ -136,6 +156,13 @@ class Hook:
             self._refuse(binding)
         if mode == "observe":
             return self._observe_spec(binding, path, target)
+        if _asked_by_runpy():
+            # `python -m legacy.mod` runs the canonical module as __main__: hand runpy its spec,
+            # so __file__, __package__ and relative imports are the canonical module's own.
+            import importlib.util
+
+            binding.record(None, _getframe(1))
+            return importlib.util.find_spec(canonical)
         spec = ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")  # type: ignore[arg-type]
         existing = sys.modules.get(canonical)
         if existing is not None and hasattr(existing, "__path__"):
@@ -196,8 +223,8 @@ class Hook:
         if self._errors == 1:
             import logging
 
-            logging.getLogger("ssot_runtime").warning("ssot-runtime: internal error while recording (further ones are counted)",
-                         exc_info=True)
+            logging.getLogger("ssot_runtime").warning(
+                "ssot-runtime: internal error while recording (further ones are counted)", exc_info=True)
 
     @property
     def internal_errors(self) -> int:
@@ -219,10 +246,10 @@ class Hook:
 
     def _show_warnings(self) -> None:
         # DeprecationWarning is ignored by default outside __main__; ours is shown unless the
-        # user's own filters decide otherwise. With -W or PYTHONWARNINGS the user has chosen:
-        # leave the filters alone. Otherwise insert just before the first filter that would
-        # ignore it (the interpreter's default `ignore::DeprecationWarning`).
-        if sys.warnoptions:
+        # user decided otherwise: a -W / PYTHONWARNINGS option that covers our category leaves
+        # the filters alone. Otherwise insert just before the first filter that would ignore it
+        # (the interpreter's default `ignore::DeprecationWarning`).
+        if any(_covers_our_warning(option) for option in sys.warnoptions):
             return
         entry = ("default", None, LegacyImportWarning, None, 0)
         import warnings

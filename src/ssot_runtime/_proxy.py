@@ -24,8 +24,9 @@ if TYPE_CHECKING:  # nothing of typing at run time: this module loads at interpr
     # size of the code (frame.f_lineno is not), and no hashing of code objects (they hash by
     # content).
     SiteTable = dict[tuple[int, int], tuple[CodeType, Action]]
-
-ModuleType = type(sys)
+    from types import ModuleType
+else:
+    ModuleType = type(sys)  # types.ModuleType, without importing `types`
 
 _getframe = sys._getframe
 

@@ -35,7 +35,7 @@ def _chain() -> None:
     if here not in real:
         return
     start = real.index(here) + 1
-    later = [entry for entry, path in zip(sys.path[start:], real[start:]) if path != here]
+    later = [entry for entry, path in zip(sys.path[start:], real[start:], strict=True) if path != here]
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", later)
     if spec is None or spec.loader is None:
         return

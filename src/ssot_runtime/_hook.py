@@ -38,7 +38,7 @@ def _covers_our_warning(option: str) -> bool:
 
 def _asked_by_runpy() -> bool:
     """Whether runpy (``python -m``, ``runpy.run_module``) is looking the module up."""
-    frame = _getframe(2)
+    frame: FrameType | None = _getframe(2)
     for _ in range(6):
         if frame is None:
             return False

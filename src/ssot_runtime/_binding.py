@@ -68,18 +68,28 @@ class Binding:
         self.loaded()
 
     def loaded(self) -> None:
-        """Called by a loader's ``exec_module`` once the module is ready: record the import."""
-        frame = _getframe(2)
+        """Called by a loader's ``exec_module`` once the module is ready: record the import.
+
+        Frame objects are made on demand and cost more than anything else here, so the usual
+        stack is read at known depths: loaded < exec_module < _load_unlocked <
+        _find_and_load_unlocked < _find_and_load < the importer.
+        """
+        try:
+            anchor: FrameType | None = _getframe(4)
+        except ValueError:
+            anchor = None
+        if anchor is None or anchor.f_code.co_name != "_find_and_load":
+            self.first_import(_getframe(1))  # an unusual stack: walk it all
+            return
+        up = anchor.f_back
         count = True
-        if frame.f_code.co_name == "_load_unlocked":
-            # The usual stack: _load_unlocked < _find_and_load_unlocked < _find_and_load < caller.
-            # Jumping there saves materialising frame objects on every first import.
-            try:
-                frame = _getframe(4)
-                count = not _implicit_parent_import(frame)
-            except ValueError:
-                pass
-        self.first_import(frame, count=count)
+        if up is not None and up.f_code.co_name == "_gcd_import":
+            up2 = up.f_back
+            if up2 is not None and up2.f_code.co_name == "_call_with_frames_removed":
+                up3 = up2.f_back
+                # The parent of a module being imported: an implicit import, not a use.
+                count = up3 is None or up3.f_code.co_name != "_find_and_load_unlocked"
+        self.first_import(up, count=count)
 
     def is_package(self, fullname: str) -> bool:
         return self.target is not None and hasattr(self.target, "__path__")

@@ -156,7 +156,7 @@ class Hook:
             self._refuse(binding)
         if mode == "observe":
             return self._observe_spec(binding, path, target)
-        if _asked_by_runpy():
+        if "runpy" in sys.modules and _asked_by_runpy():
             # `python -m legacy.mod` runs the canonical module as __main__: hand runpy its spec,
             # so __file__, __package__ and relative imports are the canonical module's own.
             import importlib.util

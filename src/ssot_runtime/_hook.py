@@ -37,16 +37,43 @@ def _covers_our_warning(option: str) -> bool:
 
 
 def _asked_by_runpy() -> bool:
-    """Whether runpy (``python -m``, ``runpy.run_module``) is looking the module up."""
+    """Whether runpy (``python -m``, ``runpy.run_module``) looks the module up to run it.
+
+    That is ``importlib.util.find_spec`` called by runpy's ``_get_module_details``; the
+    ``__import__`` of a parent package it also does is an ordinary import.
+    """
     frame: FrameType | None = _getframe(2)
+    below = ""
     for _ in range(6):
         if frame is None:
             return False
-        code = frame.f_code
-        if code.co_name == "_get_module_details" and code.co_filename.endswith("runpy.py"):
-            return True
+        # By module name: 3.11 runs `python -m` with a frozen runpy ("<frozen runpy>").
+        module = frame.f_globals.get("__name__")
+        if frame.f_code.co_name == "_get_module_details" and module == "runpy":
+            return below == "importlib.util.find_spec"
+        below = f"{module}.{frame.f_code.co_name}"
         frame = frame.f_back
     return False
+
+
+def _runpy_spec(canonical: str) -> ModuleSpec | None:
+    """The canonical module's spec, with a loader that answers runpy's ``get_code(legacy_name)``."""
+    import copy
+    import importlib.util
+
+    import wrapt
+
+    spec = importlib.util.find_spec(canonical)
+    if spec is None or spec.loader is None:
+        return spec
+
+    class CanonicalCode(wrapt.ObjectProxy):  # type: ignore[type-arg]
+        def get_code(self, fullname: str) -> Any:
+            return self.__wrapped__.get_code(canonical)
+
+    spec = copy.copy(spec)
+    spec.loader = CanonicalCode(spec.loader)
+    return spec
 
 
 class LegacyPath(list):  # type: ignore[type-arg]
@@ -159,10 +186,8 @@ class Hook:
         if "runpy" in sys.modules and _asked_by_runpy():
             # `python -m legacy.mod` runs the canonical module as __main__: hand runpy its spec,
             # so __file__, __package__ and relative imports are the canonical module's own.
-            import importlib.util
-
             binding.record(None, _getframe(1))
-            return importlib.util.find_spec(canonical)
+            return _runpy_spec(canonical)
         spec = ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")  # type: ignore[arg-type]
         existing = sys.modules.get(canonical)
         if existing is not None and hasattr(existing, "__path__"):

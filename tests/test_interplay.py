@@ -141,3 +141,29 @@ def test_wrapt_post_import_hooks_fire_for_legacy_names(app: Path) -> None:
         wrapt.register_post_import_hook(lambda module: seen.append(module.__name__), LEGACY)
         import app.ws.unified_manager  # noqa: F401
     assert seen == [LEGACY]
+
+
+def test_legacy_names_whose_parent_package_is_gone(make_tree: Tree) -> None:
+    make_tree({"newpkg/__init__.py": "", "newpkg/canonical.py": "VALUE = 'v'\n"})
+    config = {"redirects": {"gone.deeper.legacy": "newpkg.canonical"}}
+    with capture(config) as uses:
+        from gone.deeper.legacy import VALUE
+
+        assert VALUE == "v"
+        import gone.deeper.legacy as legacy
+
+        assert legacy.VALUE == "v"
+        with pytest.raises(ModuleNotFoundError):
+            import gone.other  # noqa: F401
+    assert "gone" not in sys.modules and "gone.deeper" not in sys.modules
+    assert {r.legacy for r in uses.records} == {"gone.deeper.legacy"}
+    assert uses.count("gone.deeper.legacy", "VALUE") == 2
+
+
+def test_existing_parent_packages_stay_real(app: Path) -> None:
+    with ssot_runtime.tracking(CONFIG):
+        import app.ws.unified_manager  # noqa: F401
+        import app.ws as ws
+
+        assert ws.__file__.endswith("__init__.py")
+        assert type(ws.__path__) is list

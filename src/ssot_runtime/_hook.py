@@ -76,6 +76,26 @@ def _runpy_spec(canonical: str) -> ModuleSpec | None:
     return spec
 
 
+def _ancestors(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+class _EmptyPackage:
+    """Loader of the empty package standing in for a parent that is gone from disk."""
+
+    @staticmethod
+    def create_module(spec: ModuleSpec) -> None:
+        return None
+
+    @staticmethod
+    def exec_module(module: ModuleType) -> None:
+        return None
+
+
+_EMPTY_PACKAGE = _EmptyPackage()
+
+
 class LegacyPath(list):  # type: ignore[type-arg]
     """``__path__`` of a legacy package: the finder knows its children by this type alone."""
 
@@ -87,7 +107,7 @@ class RedirectFinder:
 
     def __init__(self, hook: Hook) -> None:
         self.hook = hook
-        self._get = hook.exact.get
+        self._get = hook.known.get
 
     def find_spec(self, fullname: str, path: Sequence[str] | None = None,
                   target: ModuleType | None = None) -> ModuleSpec | None:
@@ -140,6 +160,15 @@ class Hook:
                 self.exact.setdefault(rule.legacy, rule)
             else:
                 self.exact[rule.legacy] = rule
+        # Parents of legacy names that may be gone from disk (`oldpkg` of "oldpkg.mod"): made
+        # as empty legacy packages when no other finder has them. The finder looks both up in
+        # one dict.
+        self.parents = {
+            parent for name in self.exact for parent in _ancestors(name)
+            if parent not in self.exact and resolve(parent, self.exact, self.prefixes) is None
+        }
+        self.known: dict[str, object] = {**dict.fromkeys(self.parents, True), **self.exact}
+        self._made_parents: list[str] = []
         self.bindings: dict[str, Binding] = {}
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
         self.finder = RedirectFinder(self)
@@ -174,6 +203,8 @@ class Hook:
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None) -> ModuleSpec | None:
+        if fullname in self.parents:
+            return self._parent_spec(fullname, path, target)
         resolved = self.resolve(fullname)
         if resolved is None:
             return None
@@ -194,18 +225,34 @@ class Hook:
             spec.submodule_search_locations = self.legacy_path()
         return spec
 
-    def _observe_spec(self, binding: Binding, path: Sequence[str] | None,
-                      target: ModuleType | None) -> ModuleSpec | None:
+    def _others_spec(self, fullname: str, path: Sequence[str] | None,
+                     target: ModuleType | None) -> ModuleSpec | None:
+        """The spec the other finders give, as if we were not there."""
         for finder in list(sys.meta_path):
             find = getattr(finder, "find_spec", None)
             if finder is self.finder or find is None:
                 continue
-            spec = find(binding.legacy, path, target)
+            spec = find(fullname, path, target)
             if spec is not None:
-                if spec.loader is not None:
-                    spec.loader = _observe_loader(spec.loader, binding)
                 return spec  # type: ignore[no-any-return]
         return None
+
+    def _observe_spec(self, binding: Binding, path: Sequence[str] | None,
+                      target: ModuleType | None) -> ModuleSpec | None:
+        spec = self._others_spec(binding.legacy, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _observe_loader(spec.loader, binding)
+        return spec
+
+    def _parent_spec(self, fullname: str, path: Sequence[str] | None,
+                     target: ModuleType | None) -> ModuleSpec | None:
+        """A parent of legacy names: the real package if there is one, else an empty one of ours."""
+        spec = self._others_spec(fullname, path, target)
+        if spec is None:
+            spec = ModuleSpec(fullname, _EMPTY_PACKAGE, is_package=True)  # type: ignore[arg-type]
+            spec.submodule_search_locations = self.legacy_path()
+            self._made_parents.append(fullname)
+        return spec
 
     def _refuse(self, binding: Binding) -> None:
         user = self.classifier.caller(_getframe(2))
@@ -297,6 +344,10 @@ class Hook:
         self.installed = False
         while self.finder in sys.meta_path:
             sys.meta_path.remove(self.finder)
+        for name in self._made_parents:
+            module = sys.modules.get(name)
+            if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):
+                del sys.modules[name]
         for name, binding in list(self.bindings.items()):
             module = binding.module
             if isinstance(module, ObservedModule):

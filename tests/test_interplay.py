@@ -162,8 +162,8 @@ def test_legacy_names_whose_parent_package_is_gone(make_tree: Tree) -> None:
 
 def test_existing_parent_packages_stay_real(app: Path) -> None:
     with ssot_runtime.tracking(CONFIG):
-        import app.ws.unified_manager  # noqa: F401
         import app.ws as ws
+        import app.ws.unified_manager  # noqa: F401
 
         assert ws.__file__.endswith("__init__.py")
         assert type(ws.__path__) is list

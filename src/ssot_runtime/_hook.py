@@ -72,7 +72,7 @@ def _runpy_spec(canonical: str) -> ModuleSpec | None:
             return self.__wrapped__.get_code(canonical)
 
     spec = copy.copy(spec)
-    spec.loader = CanonicalCode(spec.loader)
+    spec.loader = CanonicalCode(spec.loader)  # type: ignore[assignment]
     return spec
 
 

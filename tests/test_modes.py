@@ -243,3 +243,20 @@ def test_observe_loads_the_shim_itself_and_records_uses(make_tree: Tree, tmp_pat
     assert all(r.mode == "observe" for r in uses.records)
     # After uninstall the shim is a plain module again.
     assert type(sys.modules["shim.compat"]) is type(sys)
+
+
+def test_circular_import_through_the_legacy_name(make_tree: Tree) -> None:
+    make_tree({
+        "circ/__init__.py": "",
+        "circ/new.py": "EARLY = 1\nimport circ.user\nLATE = 2\n",
+        "circ/user.py": "import circ.old as old\nfrom circ.old import EARLY\n\ndef late():\n    return old.LATE\n",
+    })
+    with capture({"redirects": {"circ.old": "circ.new"}}) as uses:
+        import circ.new
+        import circ.user
+
+        assert circ.user.EARLY == 1
+        assert circ.user.late() == 2  # defined after the legacy module was made
+        assert sys.modules["circ.old"].LATE is circ.new.LATE
+    assert uses.count("circ.old", "EARLY") == 1
+    assert uses.count("circ.old", "LATE") == 2

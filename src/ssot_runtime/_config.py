@@ -155,6 +155,8 @@ def _parse_rule(left: str, value: Any, source: str) -> Rule:
 def resolve(name: str, exact: Mapping[str, Rule], prefixes: Mapping[str, Rule]) -> tuple[str, Rule] | None:
     """The target of module ``name`` and the rule that maps it, or None if it is not legacy."""
     rule = exact.get(name)
+    if rule is None:
+        rule = prefixes.get(name)  # "a.b.*" covers "a.b" itself, before a shorter "a.*" does
     if rule is not None:
         return rule.target, rule
     head = name
@@ -163,14 +165,37 @@ def resolve(name: str, exact: Mapping[str, Rule], prefixes: Mapping[str, Rule]) 
         rule = prefixes.get(head)
         if rule is not None:
             return rule.target + name[len(head) :], rule
-    rule = prefixes.get(name)
-    return (rule.target, rule) if rule is not None else None
+    return None
+
+
+def _grows_forever(chain: list[str], depth: int) -> bool:
+    """Whether the redirect chain pumps: it will grow without end and never repeat a name.
+
+    ``resolve`` only looks at the first ``depth`` parts of a name longer than ``depth`` (the
+    longest legacy name) and leaves the rest alone. So if an earlier name at least that long
+    starts like the last one, and no name in between was shorter, the steps from it to the last
+    name will repeat on the longer name, again and again.
+    """
+    last = chain[-1].split(".")
+    if len(last) <= depth:
+        return False
+    shortest = len(last)
+    for earlier in reversed(chain[:-1]):
+        parts = earlier.split(".")
+        if depth < len(parts) <= shortest and parts[:depth] == last[:depth]:
+            return True
+        shortest = min(shortest, len(parts))
+    return False
 
 
 def _check_cycles(rules: tuple[Rule, ...], source: str) -> None:
     exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
     prefixes = {r.legacy: r for r in rules if r.prefix}
+    depth = max((name.count(".") + 1 for name in (*exact, *prefixes)), default=0)
     names = {r.legacy for r in rules} | {r.target for r in rules}
+    # "x.*": a submodule of a prefix target no rule names ("*" is no part of any rule), since
+    # "a.*"="b.*", "b.*"="a.*", "b"="c" loops on a.x and b.x but not on a or b.
+    names |= {f"{r.target}.*" for r in rules if r.prefix}
     for start in sorted(names):
         chain = [start]
         step = resolve(start, exact, prefixes)
@@ -180,6 +205,9 @@ def _check_cycles(rules: tuple[Rule, ...], source: str) -> None:
                 loop = " -> ".join([*chain[chain.index(name) :], name])
                 raise ConfigError(f"redirect cycle {loop}", source=source, key=f"redirects.{rule.key}")
             chain.append(name)
+            if _grows_forever(chain, depth):
+                loop = " -> ".join([*chain, "..."])
+                raise ConfigError(f"redirect cycle without end {loop}", source=source, key=f"redirects.{rule.key}")
             step = resolve(name, exact, prefixes)
 
 
@@ -229,7 +257,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
 
 
@@ -244,19 +272,26 @@ def _find_file(environ: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], s
     for folder in (cwd, *cwd.parents):
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
-            data = _read_toml(pyproject)
-            section = data.get("tool", {}).get("ssot_runtime")
+            section = _tool_section(_read_toml(pyproject))
             if section is not None:
+                if not isinstance(section, dict):
+                    raise ConfigError("must be a table", source=str(pyproject), key="tool.ssot_runtime")
                 return section, f"{pyproject} [tool.ssot_runtime]"
             return None  # the nearest pyproject.toml decides, like other tools do
     return None
+
+
+def _tool_section(data: dict[str, Any]) -> Any:
+    """``[tool.ssot_runtime]`` of a pyproject.toml, or None (also when ``tool`` is not a table)."""
+    tool = data.get("tool")
+    return tool.get("ssot_runtime") if isinstance(tool, dict) else None
 
 
 def _table(path: Path) -> dict[str, Any]:
     """A config file's table: the whole file, or ``[tool.ssot_runtime]`` of a pyproject.toml."""
     data = _read_toml(path)
     if path.name == "pyproject.toml":
-        section = data.get("tool", {}).get("ssot_runtime")
+        section = _tool_section(data)
         if not isinstance(section, dict):
             raise ConfigError("no [tool.ssot_runtime] table", source=str(path))
         return section

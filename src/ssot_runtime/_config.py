@@ -11,20 +11,19 @@ Layers, the first found wins for the file, then overrides on top of it:
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
 import os
 import sys
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+
+# collections.abc.Mapping without importing `collections` (this loads at interpreter start-up).
+from _collections_abc import Mapping
 
 from ._errors import ConfigError
+from ._record import Record
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import datetime as _dt
+    from typing import Any
 
 MODES = ("redirect", "warn", "error", "observe")
 WARN_CHOICES = ("once", "always")
@@ -34,18 +33,24 @@ _TOP_KEYS = frozenset(
 _RULE_KEYS = frozenset({"to", "mode", "note", "remove_after"})
 
 
-@dataclasses.dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     """One line of ``[redirects]``: a module, a package prefix (``a.*``) or a symbol (``a:X``)."""
 
+    _fields = ("legacy", "target", "symbol", "target_symbol", "prefix", "mode", "note", "remove_after")
+    __slots__ = _fields
     legacy: str
     target: str
-    symbol: str | None = None
-    target_symbol: str | None = None
-    prefix: bool = False
-    mode: str | None = None
-    note: str = ""
-    remove_after: _dt.date | None = None
+    symbol: str | None
+    target_symbol: str | None
+    prefix: bool
+    mode: str | None
+    note: str
+    remove_after: _dt.date | None
+
+    def __init__(self, legacy: str, target: str, symbol: str | None = None, target_symbol: str | None = None,
+                 prefix: bool = False, mode: str | None = None, note: str = "",
+                 remove_after: _dt.date | None = None) -> None:
+        self._init(legacy, target, symbol, target_symbol, prefix, mode, note, remove_after)
 
     @property
     def key(self) -> str:
@@ -55,24 +60,36 @@ class Rule:
         return f"{self.legacy}:{self.symbol}" if self.symbol else self.legacy
 
 
-@dataclasses.dataclass(frozen=True)
-class Config:
+class Config(Record):
     """The validated configuration; build it with :func:`load_config` or :func:`parse_config`."""
 
-    rules: tuple[Rule, ...] = ()
-    mode: str = "redirect"
-    strict: bool = False
-    enforce_deadlines: bool = False
-    warn: str = "once"
-    skip_modules: tuple[str, ...] = ()
-    disabled: bool = False
-    source: str = "<defaults>"
+    _fields = ("rules", "mode", "strict", "enforce_deadlines", "warn", "skip_modules", "disabled", "source")
+    __slots__ = _fields
+    rules: tuple[Rule, ...]
+    mode: str
+    strict: bool
+    enforce_deadlines: bool
+    warn: str
+    skip_modules: tuple[str, ...]
+    disabled: bool
+    source: str
+
+    def __init__(self, rules: tuple[Rule, ...] = (), mode: str = "redirect", strict: bool = False,
+                 enforce_deadlines: bool = False, warn: str = "once", skip_modules: tuple[str, ...] = (),
+                 disabled: bool = False, source: str = "<defaults>") -> None:
+        self._init(rules, mode, strict, enforce_deadlines, warn, skip_modules, disabled, source)
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed."""
+        return Config(**{**self._asdict(), **changes})
 
     def rule_mode(self, rule: Rule, *, today: _dt.date | None = None) -> str:
         """The mode a rule runs in: its own, else the global one; deadlines may turn warn to error."""
         mode = rule.mode or self.mode
         if mode == "warn" and self.enforce_deadlines and rule.remove_after is not None:
-            if rule.remove_after < (today or _dt.date.today()):
+            import datetime
+
+            if rule.remove_after < (today or datetime.date.today()):
                 return "error"
         return mode
 
@@ -99,6 +116,8 @@ def _split(side: str, source: str, key: str) -> tuple[str, str | None, bool]:
 
 
 def _parse_date(value: Any, source: str, key: str) -> _dt.date:
+    import datetime as _dt
+
     if isinstance(value, _dt.datetime):
         raise ConfigError("remove_after must be a date (YYYY-MM-DD), not a date-time", source=source, key=key)
     if isinstance(value, _dt.date):
@@ -251,34 +270,44 @@ def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
     return Config(rules=rules, **fields)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: str) -> dict[str, Any]:
+    # Imported here: only a process with a config file pays for the TOML parser.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        with open(path, "rb") as f:
+            data: dict[str, Any] = tomllib.load(f)
+            return data
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid TOML: {exc}", source=str(path)) from None
 
 
-def _find_file(environ: Mapping[str, str], cwd: Path) -> tuple[dict[str, Any], str] | None:
+def _find_file(environ: Mapping[str, str], cwd: str) -> tuple[dict[str, Any], str] | None:
     explicit = environ.get("SSOT_RUNTIME_CONFIG")
     if explicit:
-        path = Path(explicit)
-        return _table(path), str(path)
-    local = cwd / "ssot-runtime.toml"
-    if local.is_file():
-        return _read_toml(local), str(local)
-    for folder in (cwd, *cwd.parents):
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
+        path = os.path.join(cwd, explicit)  # relative to the working directory given
+        return _table(path), path
+    local = os.path.join(cwd, "ssot-runtime.toml")
+    if os.path.isfile(local):
+        return _read_toml(local), local
+    folder = os.path.abspath(cwd)
+    while True:
+        pyproject = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(pyproject):
             section = _tool_section(_read_toml(pyproject))
             if section is not None:
                 if not isinstance(section, dict):
                     raise ConfigError("must be a table", source=str(pyproject), key="tool.ssot_runtime")
                 return section, f"{pyproject} [tool.ssot_runtime]"
             return None  # the nearest pyproject.toml decides, like other tools do
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def _tool_section(data: dict[str, Any]) -> Any:
@@ -287,10 +316,10 @@ def _tool_section(data: dict[str, Any]) -> Any:
     return tool.get("ssot_runtime") if isinstance(tool, dict) else None
 
 
-def _table(path: Path) -> dict[str, Any]:
+def _table(path: str) -> dict[str, Any]:
     """A config file's table: the whole file, or ``[tool.ssot_runtime]`` of a pyproject.toml."""
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
+    if os.path.basename(path) == "pyproject.toml":
         section = _tool_section(data)
         if not isinstance(section, dict):
             raise ConfigError("no [tool.ssot_runtime] table", source=str(path))
@@ -311,17 +340,17 @@ def load_config(
     elif isinstance(config, Mapping):
         result = parse_config(config)
     elif config is not None:
-        path = Path(config)
-        result = parse_config(_table(path), str(path))
+        path = os.fspath(config)
+        result = parse_config(_table(path), path)
     else:
-        found = _find_file(environ, Path(cwd) if cwd is not None else Path.cwd())
+        found = _find_file(environ, os.fspath(cwd) if cwd is not None else os.getcwd())
         result = parse_config(*found) if found else Config()
     overrides: dict[str, Any] = {}
     if environ.get("SSOT_RUNTIME_MODE"):
         overrides["mode"] = _parse_mode(environ["SSOT_RUNTIME_MODE"], "environment", "SSOT_RUNTIME_MODE")
     if environ.get("SSOT_RUNTIME_DISABLED", "").lower() in ("1", "true", "yes"):
         overrides["disabled"] = True
-    return dataclasses.replace(result, **overrides) if overrides else result
+    return result.replace(**overrides) if overrides else result
 
 
 def strict_requested(environ: Mapping[str, str] | None = None, cwd: str | os.PathLike[str] | None = None) -> bool:
@@ -331,7 +360,7 @@ def strict_requested(environ: Mapping[str, str] | None = None, cwd: str | os.Pat
     """
     environ = os.environ if environ is None else environ
     try:
-        found = _find_file(environ, Path(cwd) if cwd is not None else Path.cwd())
+        found = _find_file(environ, os.fspath(cwd) if cwd is not None else os.getcwd())
     except ConfigError:
         return False
     return bool(found and found[0].get("strict") is True)

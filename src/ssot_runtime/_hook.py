@@ -194,7 +194,7 @@ class Hook:
         if first is None:
             return None
         target, rule = first
-        for _ in range(len(self.config.rules)):
+        for _ in range(10_000):  # parse_config refuses cycles and endless chains: this ends
             step = resolve(target, self.exact, self.prefixes)
             if step is None:
                 break

@@ -12,6 +12,7 @@ import time
 from _thread import allocate_lock
 
 from ._frames import function_name
+from ._record import Record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # no typing import at run time: this module loads at interpreter start-up
@@ -25,33 +26,7 @@ _NO_FRAME = ("<command line>", 0, "<module>")  # no user frame: `python -m legac
 _WHERE_CACHE_SIZE = 100_000
 
 
-class _Record:
-    """A read-only record with value equality (dataclasses cost 30 ms of start-up imports)."""
-
-    __slots__ = ()
-    _fields: tuple[str, ...] = ()
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._fields)
-
-    def _asdict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._fields}
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Record) and type(other) is type(self) and self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({fields})"
-
-
-class UseRecord(_Record):
+class UseRecord(Record):
     """Uses of one legacy name at one site (legacy module, symbol, file, line, function)."""
 
     _fields = ("legacy", "symbol", "file", "line", "function", "canonical", "canonical_symbol", "mode",
@@ -71,12 +46,11 @@ class UseRecord(_Record):
 
     def __init__(self, legacy: str, symbol: str | None, file: str, line: int, function: str, canonical: str,
                  canonical_symbol: str | None, mode: str, count: int, first_seen: float, last_seen: float) -> None:
-        for name, value in zip(self._fields, (legacy, symbol, file, line, function, canonical,
-                                              canonical_symbol, mode, count, first_seen, last_seen), strict=True):
-            object.__setattr__(self, name, value)
+        self._init(legacy, symbol, file, line, function, canonical, canonical_symbol, mode, count, first_seen,
+                   last_seen)
 
 
-class ImportTiming(_Record):
+class ImportTiming(Record):
     """A first import of a legacy module in this process: how long loading the canonical took."""
 
     _fields = ("legacy", "canonical", "mode", "file", "line", "function", "start_ns", "end_ns", "error")
@@ -93,9 +67,7 @@ class ImportTiming(_Record):
 
     def __init__(self, legacy: str, canonical: str, mode: str, file: str, line: int, function: str,
                  start_ns: int, end_ns: int, error: str | None = None) -> None:
-        for name, value in zip(self._fields, (legacy, canonical, mode, file, line, function, start_ns,
-                                              end_ns, error), strict=True):
-            object.__setattr__(self, name, value)
+        self._init(legacy, canonical, mode, file, line, function, start_ns, end_ns, error)
 
     @property
     def seconds(self) -> float:

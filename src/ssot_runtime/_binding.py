@@ -63,7 +63,7 @@ class Binding:
                 importlib.reload(previous.target)
             return
         # Set only now: _init_module_attrs probes __path__, and the hook would make that a call.
-        module.__dict__["__getattr__"] = self._getattr_hook()
+        module.__dict__["__getattr__"] = self.module_getattr
         self.hook.bindings[self.legacy] = self
         self.loaded()
 
@@ -111,14 +111,16 @@ class Binding:
         """Import the canonical module and make the legacy module object that forwards to it."""
         start = time.perf_counter_ns()
         target = sys.modules.get(self.canonical_name)
-        try:
-            if target is None or getattr(target.__spec__, "_initializing", False):
+        if target is None or getattr(target.__spec__, "_initializing", False):
+            try:
                 target = importlib.import_module(self.canonical_name)
-        except ImportError as exc:
-            raise ImportError(
-                f"ssot-runtime: {self.legacy!r} is redirected to {self.canonical_name!r}, "
-                f"which cannot be imported: {exc}", name=self.legacy) from exc
-        self.load_ns = (start, time.perf_counter_ns())
+            except ImportError as exc:
+                raise ImportError(
+                    f"ssot-runtime: {self.legacy!r} is redirected to {self.canonical_name!r}, "
+                    f"which cannot be imported: {exc}", name=self.legacy) from exc
+            self.load_ns = (start, time.perf_counter_ns())
+        else:
+            self.load_ns = (start, start)  # already loaded: nothing to time
         module = _proxy.LegacyModule(self.legacy, getattr(target, "__doc__", None))
         ns = module.__dict__
         # Filled here so that _init_module_attrs finds them set and skips its setattr calls.
@@ -202,34 +204,31 @@ class Binding:
             return None
         return _proxy.forward_property(self, name, self.target, name)
 
-    def _getattr_hook(self) -> Callable[[str], Any]:
+    def module_getattr(self, name: str) -> Any:
         """The PEP 562 ``__getattr__`` of a legacy module that has no class of its own yet."""
         binding = self
+        if name[:2] == "__" and name[-2:] == "__":
+            if name == "__all__":
+                return binding.public_names()
+            if name not in _OWN_DUNDERS and binding.target is not None:
+                return getattr(binding.target, name)
+            raise AttributeError(f"module {binding.legacy!r} has no attribute {name!r}")
+        reader = _getframe(1)
+        if binding.hook.classifier.kind(reader) == MACHINE:
+            return binding.peek(name)  # importlib probing a from-list: not a use
+        cls = binding.upgrade()
+        child = binding.children.get(name)
+        if child is not None:
+            binding.submodule_read(child, reader, None)
+            return child
+        if name not in vars(cls):
+            prop = binding._property(name)
+            if prop is None:
+                raise AttributeError(f"module {binding.legacy!r} (redirected to "
+                                     f"{binding.canonical_name!r}) has no attribute {name!r}")
+            setattr(cls, name, prop)
+        return getattr(binding.module, name)
 
-        def __getattr__(name: str) -> Any:
-            if name[:2] == "__" and name[-2:] == "__":
-                if name == "__all__":
-                    return binding.public_names()
-                if name not in _OWN_DUNDERS and binding.target is not None:
-                    return getattr(binding.target, name)
-                raise AttributeError(f"module {binding.legacy!r} has no attribute {name!r}")
-            reader = _getframe(1)
-            if binding.hook.classifier.kind(reader) == MACHINE:
-                return binding.peek(name)  # importlib probing a from-list: not a use
-            cls = binding.upgrade()
-            child = binding.children.get(name)
-            if child is not None:
-                binding.submodule_read(child, reader, None)
-                return child
-            if name not in vars(cls):
-                prop = binding._property(name)
-                if prop is None:
-                    raise AttributeError(f"module {binding.legacy!r} (redirected to "
-                                         f"{binding.canonical_name!r}) has no attribute {name!r}")
-                setattr(cls, name, prop)
-            return getattr(binding.module, name)
-
-        return __getattr__
 
     def _wrap_shim_getattr(self, original: Callable[[str], Any]) -> Callable[[str], Any]:
         """Record the names a PEP 562 shim serves from its own ``__getattr__``."""

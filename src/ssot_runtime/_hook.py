@@ -103,15 +103,16 @@ class LegacyPath(list):  # type: ignore[type-arg]
 class RedirectFinder:
     """First in ``sys.meta_path``: one dict lookup for a name that is not legacy."""
 
-    __slots__ = ("_get", "hook")
+    __slots__ = ("_known", "hook")
 
     def __init__(self, hook: Hook) -> None:
         self.hook = hook
-        self._get = hook.known.get
+        self._known = hook.known
 
-    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
-                  target: ModuleType | None = None) -> ModuleSpec | None:
-        if self._get(fullname) is None and path.__class__ is not LegacyPath:
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None,
+                  _legacy_path: type = LegacyPath) -> ModuleSpec | None:
+        # The whole cost for a name that is not legacy: a dict membership test and a type check.
+        if fullname not in self._known and path.__class__ is not _legacy_path:
             return None
         return self.hook.find_spec(fullname, path, target)
 
@@ -221,7 +222,7 @@ class Hook:
             return _runpy_spec(canonical)
         spec = ModuleSpec(fullname, binding, origin=f"redirect:{canonical}")  # type: ignore[arg-type]
         existing = sys.modules.get(canonical)
-        if existing is not None and hasattr(existing, "__path__"):
+        if existing is not None and "__path__" in vars(existing):
             spec.submodule_search_locations = self.legacy_path()
         return spec
 

@@ -28,7 +28,7 @@ typecheck: $(STAMP) ## mypy --strict on src
 	$(VENV)/bin/mypy
 
 bench: $(STAMP) ## The hook's speed figures (ratios measured in one run)
-	$(PY) benchmarks/hook_speed.py
+	$(PY) benchmarks/hook_speed.py --json benchmarks/results/hook_speed.json
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -13,6 +13,7 @@ import time
 from . import _proxy
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import MACHINE, SKIP, from_import_offset, import_statement, is_attribute_read
+from ._recorder import FrameInfo
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -305,7 +306,7 @@ class Binding:
 
         return walk
 
-    def use(self, attr: str | None, frame: FrameType | None) -> Action:
+    def use(self, attr: str | None, frame: FrameType | None, seen: float | None = None) -> Action:
         """The action that counts one use of ``attr`` at the user frame ``frame``."""
         rule = self.renames.get(attr) if attr is not None else None
         if rule is not None:
@@ -314,7 +315,7 @@ class Binding:
         else:
             canonical, canonical_symbol, mode = self.canonical_name, attr, self.mode
         recorder = self.hook.recorder
-        site = recorder.site(self.legacy, attr, canonical, canonical_symbol, mode, recorder.where(frame))
+        site = recorder.site(self.legacy, attr, canonical, canonical_symbol, mode, recorder.where(frame), seen)
         if mode != "warn" or frame is None:
             return site.hit
         note = (rule.note if rule is not None else "") or self.rule.note
@@ -360,22 +361,22 @@ class Binding:
         except Exception:
             self.hook.internal_error()
 
-    def statement_action(self, frame: FrameType | None, *, called: bool) -> Action:
+    def statement_action(self, frame: FrameType | None, *, called: bool, seen: float | None = None) -> Action:
         """What an import of this module by the user at ``frame`` counts: a module use, or nothing."""
         if frame is None:
             return _proxy._noop
         statement = import_statement(frame)
         if statement is None:
             # import_module() / __import__() count; a plain `legacy.__spec__` read does not.
-            return self.use(None, frame) if called else _proxy._noop
+            return self.use(None, frame, seen) if called else _proxy._noop
         name, fromlist = statement
         if name == self.legacy and fromlist is None:
-            return self.use(None, frame)
+            return self.use(None, frame, seen)
         parent, _, leaf = self.legacy.rpartition(".")
         if fromlist and name == parent and leaf in fromlist and parent not in self.hook.bindings:
             # `from real_package import legacy_child`: the child is bound on a package we do not
             # own, so only the statement's first execution in a process is seen (documented).
-            return self.use(None, frame)
+            return self.use(None, frame, seen)
         return _proxy._noop
 
     def submodule_read(self, child: ModuleType, frame: FrameType, cache: _proxy.SiteTable | None) -> None:
@@ -406,11 +407,28 @@ class Binding:
         """
         try:
             user = self.hook.classifier.caller(frame)
+            if user is not None and self.mode != "warn":
+                # Classifying the statement and finding the site can wait until records are read:
+                # keep what the frame says now, off the import's path.
+                recorder = self.hook.recorder
+                recorder.defer(self.record_first_import, FrameInfo(user.f_code, user.f_lasti, user.f_globals),
+                               count, self.load_ns, recorder.now())
+            else:
+                self.record_first_import(user, count, self.load_ns)
+        except _INTENDED:
+            raise
+        except Exception:
+            self.hook.internal_error()
+
+    def record_first_import(self, user: FrameType | FrameInfo | None, count: bool, load_ns: tuple[int, int],
+                            seen: float | None = None) -> None:
+        """The use and the timing of a first import (see :meth:`first_import`)."""
+        try:
             if user is not None and count:
-                self.statement_action(user, called=True)()
+                self.statement_action(user, called=True, seen=seen)()  # type: ignore[arg-type]
             recorder = self.hook.recorder
-            recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),
-                                   *self.load_ns)
+            recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),  # type: ignore[arg-type]
+                                   *load_ns)
         except _INTENDED:
             raise
         except Exception:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # no typing import at run time: this module loads at interpre
 
 _NO_FRAME = ("<command line>", 0, "<module>")  # no user frame: `python -m legacy.module`
 _WHERE_CACHE_SIZE = 100_000
+_PENDING_LIMIT = 10_000
 
 
 class UseRecord(Record):
@@ -74,6 +75,26 @@ class ImportTiming(Record):
         return (self.end_ns - self.start_ns) / 1e9
 
 
+class FrameInfo:
+    """What is kept of a frame to classify a use later: its code, offset and globals."""
+
+    __slots__ = ("f_code", "f_globals", "f_lasti")
+
+    def __init__(self, code: CodeType, lasti: int, f_globals: dict[str, Any]) -> None:
+        self.f_code = code
+        self.f_lasti = lasti
+        self.f_globals = f_globals
+
+    @property
+    def f_lineno(self) -> int:
+        line = 0
+        for start, end, number in self.f_code.co_lines():
+            if start <= self.f_lasti < end:
+                return number or line
+            line = number or line
+        return line
+
+
 class _Site:
     __slots__ = (
         "_base",
@@ -116,18 +137,21 @@ class Recorder:
         self._lock = allocate_lock()
         self._sites: dict[SiteKey, _Site] = {}
         self._imports: list[tuple[Any, ...]] = []
+        # First imports whose use is classified when records are read (see `defer`).
+        self._pending: list[tuple[Any, ...]] = []
         self._where: dict[tuple[int, int], tuple[CodeType, tuple[str, int, str]]] = {}
 
     def site(self, legacy: str, symbol: str | None, canonical: str, canonical_symbol: str | None,
-             mode: str, where: tuple[str, int, str]) -> _Site:
-        """The site for a use at ``where`` (see :meth:`where`)."""
+             mode: str, where: tuple[str, int, str], seen: float | None = None) -> _Site:
+        """The site for a use at ``where`` (see :meth:`where`); ``seen``: when, if not now."""
         key: SiteKey = (legacy, symbol, *where)
         site = self._sites.get(key)
         if site is None:
             with self._lock:
                 site = self._sites.get(key)
                 if site is None:
-                    site = self._sites[key] = _Site(key, canonical, canonical_symbol, mode, self._clock())
+                    when = self._clock() if seen is None else seen
+                    site = self._sites[key] = _Site(key, canonical, canonical_symbol, mode, when)
         return site
 
     def where(self, frame: FrameType | None) -> tuple[str, int, str]:
@@ -148,6 +172,24 @@ class Recorder:
             entry = self._where[cache_key] = (code, where)
         return entry[1]
 
+    def now(self) -> float:
+        return self._clock()
+
+    def defer(self, process: Callable[..., object], *args: Any) -> None:
+        """Run ``process(*args)`` before records are next read, not now, on an import's hot path."""
+        self._pending.append((process, args))  # list.append is atomic
+        if len(self._pending) > _PENDING_LIMIT:
+            self.drain()
+
+    def drain(self) -> None:
+        """Process what :meth:`defer` kept; appends made meanwhile by other threads stay queued."""
+        pending = self._pending
+        count = len(pending)
+        batch = pending[:count]
+        del pending[:count]  # one C call each: an append in between lands after `count`
+        for process, args in batch:
+            process(*args)
+
     def record_import(self, *fields: Any) -> None:
         """Note a first import: :class:`ImportTiming`'s fields, in order, with perf_counter_ns times."""
         self._imports.append(fields)  # list.append is atomic; the dataclass is built on read
@@ -158,6 +200,7 @@ class Recorder:
         ``last_seen`` is the time of the snapshot in which a site's count was first seen to grow
         (or ``first_seen`` for a single use): exact timestamps would cost a clock read per use.
         """
+        self.drain()
         now = self._clock()
         with self._lock:
             sites = list(self._sites.values())
@@ -178,6 +221,7 @@ class Recorder:
         return tuple(records)
 
     def import_timings(self) -> tuple[ImportTiming, ...]:
+        self.drain()
         offset = self._wall_offset
         timings = []
         for legacy, canonical, mode, file, line, function, start, end, *error in list(self._imports):
@@ -190,6 +234,7 @@ class Recorder:
 
         Counters stay in place (hot paths hold them); each remembers its count at the reset.
         """
+        self.drain()
         with self._lock:
             for site in self._sites.values():
                 site._base += site.count()

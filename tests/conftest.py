@@ -14,6 +14,14 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _telemetry_output(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Telemetry files of hooks installed by tests go to a folder of the test's own."""
+    output = tmp_path_factory.mktemp("ssot-output")
+    monkeypatch.setenv("SSOT_RUNTIME_OUTPUT", str(output))
+    return output
+
+
+@pytest.fixture(autouse=True)
 def _restore_import_state() -> Iterator[None]:
     """Restore sys.meta_path, sys.modules, sys.path, os.environ and the warning filters."""
     meta_path = list(sys.meta_path)
@@ -29,7 +37,7 @@ def _restore_import_state() -> Iterator[None]:
             if hook is not None and hasattr(hook, "uninstall"):
                 hook.uninstall()
         sys.meta_path[:] = meta_path
-        for name in [n for n in sys.modules if n not in modules]:
+        for name in [n for n in sys.modules if n not in modules and not _library_module(sys.modules[n])]:
             del sys.modules[name]
         sys.modules.update(modules)
         sys.path[:] = path
@@ -37,6 +45,20 @@ def _restore_import_state() -> Iterator[None]:
         os.environ.update(environ)
         warnings.filters[:] = filters
         importlib.invalidate_caches()
+
+
+_LIBRARY_ROOTS = tuple(os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, os.path.dirname(os.__file__)})
+_SRC = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", "src"))
+
+
+def _library_module(module: object) -> bool:
+    """Libraries imported during a test (the OpenTelemetry SDK, say) stay: importing them again
+    would make a second generation of their classes beside references to the first."""
+    file = getattr(module, "__file__", None)
+    if not isinstance(file, str):
+        return False
+    real = os.path.realpath(file)
+    return real.startswith(_LIBRARY_ROOTS) or real.startswith(_SRC)
 
 
 Tree = Callable[[dict[str, str]], Path]

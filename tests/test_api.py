@@ -54,7 +54,7 @@ def test_tracking_is_a_context_manager_and_snapshot_keeps_records(app: Path) -> 
 def test_snapshot_times(app: Path) -> None:
     now = [1000.0]
     recorder = _recorder.Recorder(clock=lambda: now[0])
-    hook = ssot_runtime.Hook(ssot_runtime.parse_config(CONFIG), recorder=recorder).install()
+    hook = ssot_runtime.Hook(ssot_runtime.parse_config({**CONFIG, "exporters": []}), recorder=recorder).install()
     try:
         import app.ws.unified_manager as legacy
 
@@ -105,7 +105,8 @@ class ExplodingRecorder(_recorder.Recorder):
 
 
 def test_internal_errors_never_reach_the_application(app: Path, caplog: pytest.LogCaptureFixture) -> None:
-    hook = ssot_runtime.Hook(ssot_runtime.parse_config(CONFIG), recorder=ExplodingRecorder()).install()
+    config = ssot_runtime.parse_config({**CONFIG, "exporters": []})
+    hook = ssot_runtime.Hook(config, recorder=ExplodingRecorder()).install()
     try:
         with caplog.at_level(logging.WARNING, logger="ssot_runtime"):
             import app.ws.unified_manager as legacy

@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 MODES = ("redirect", "warn", "error", "observe")
 WARN_CHOICES = ("once", "always")
 _TOP_KEYS = frozenset(
-    {"mode", "strict", "enforce_deadlines", "warn", "skip_modules", "redirects"}
+    {"mode", "strict", "enforce_deadlines", "warn", "skip_modules", "redirects",
+     # telemetry
+     "exporters", "output", "export_interval", "export_timeout", "max_sites", "service_name",
+     "use_global_providers"}
 )
+EXPORTERS = ("local", "otlp", "console")
+DEFAULT_OUTPUT = ".ssot-runtime"
 _RULE_KEYS = frozenset({"to", "mode", "note", "remove_after"})
 
 
@@ -63,7 +68,9 @@ class Rule(Record):
 class Config(Record):
     """The validated configuration; build it with :func:`load_config` or :func:`parse_config`."""
 
-    _fields = ("rules", "mode", "strict", "enforce_deadlines", "warn", "skip_modules", "disabled", "source")
+    _fields = ("rules", "mode", "strict", "enforce_deadlines", "warn", "skip_modules", "disabled", "source",
+               "exporters", "output", "export_interval", "export_timeout", "max_sites", "service_name",
+               "use_global_providers")
     __slots__ = _fields
     rules: tuple[Rule, ...]
     mode: str
@@ -73,11 +80,22 @@ class Config(Record):
     skip_modules: tuple[str, ...]
     disabled: bool
     source: str
+    exporters: tuple[str, ...]
+    output: str
+    export_interval: float
+    export_timeout: float
+    max_sites: int
+    service_name: str | None
+    use_global_providers: bool
 
     def __init__(self, rules: tuple[Rule, ...] = (), mode: str = "redirect", strict: bool = False,
                  enforce_deadlines: bool = False, warn: str = "once", skip_modules: tuple[str, ...] = (),
-                 disabled: bool = False, source: str = "<defaults>") -> None:
-        self._init(rules, mode, strict, enforce_deadlines, warn, skip_modules, disabled, source)
+                 disabled: bool = False, source: str = "<defaults>", exporters: tuple[str, ...] = ("local",),
+                 output: str = DEFAULT_OUTPUT, export_interval: float = 10.0, export_timeout: float = 2.0,
+                 max_sites: int = 100_000, service_name: str | None = None,
+                 use_global_providers: bool = False) -> None:
+        self._init(rules, mode, strict, enforce_deadlines, warn, skip_modules, disabled, source, exporters, output,
+                   export_interval, export_timeout, max_sites, service_name, use_global_providers)
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed."""
@@ -230,6 +248,35 @@ def _check_cycles(rules: tuple[Rule, ...], source: str) -> None:
             step = resolve(name, exact, prefixes)
 
 
+def _parse_telemetry(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The telemetry keys: exporters, output, intervals, limits, service name."""
+    fields: dict[str, Any] = {}
+    if "exporters" in data:
+        exporters = data["exporters"]
+        if not isinstance(exporters, list) or not all(e in EXPORTERS for e in exporters):
+            raise ConfigError(f"exporters must be a list of {', '.join(EXPORTERS)}; got {exporters!r}",
+                              source=source, key="exporters")
+        fields["exporters"] = tuple(dict.fromkeys(exporters))
+    for key in ("output", "service_name"):
+        if key in data:
+            if not isinstance(data[key], str) or not data[key]:
+                raise ConfigError(f"{key} must be a non-empty string", source=source, key=key)
+            fields[key] = data[key]
+    for key in ("export_interval", "export_timeout"):
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 86400:
+                raise ConfigError(f"{key} must be a number of seconds above 0; got {value!r}", source=source, key=key)
+            fields[key] = float(value)
+    if "max_sites" in data:
+        value = data["max_sites"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"max_sites must be a whole number above 0; got {value!r}", source=source,
+                              key="max_sites")
+        fields["max_sites"] = value
+    return fields
+
+
 def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
     """Validate a mapping with the TOML layout and return a :class:`Config`."""
     unknown = set(data) - _TOP_KEYS
@@ -238,7 +285,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
     fields: dict[str, Any] = {"source": source}
     if "mode" in data:
         fields["mode"] = _parse_mode(data["mode"], source, "mode")
-    for flag in ("strict", "enforce_deadlines"):
+    for flag in ("strict", "enforce_deadlines", "use_global_providers"):
         if flag in data:
             if not isinstance(data[flag], bool):
                 raise ConfigError(f"{flag} must be true or false", source=source, key=flag)
@@ -252,6 +299,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
         if not isinstance(skip, list) or not all(isinstance(s, str) and s for s in skip):
             raise ConfigError("skip_modules must be a list of module patterns", source=source, key="skip_modules")
         fields["skip_modules"] = tuple(skip)
+    fields.update(_parse_telemetry(data, source))
     table = data.get("redirects", {})
     if not isinstance(table, Mapping):
         raise ConfigError("[redirects] must be a table", source=source, key="redirects")
@@ -348,6 +396,8 @@ def load_config(
     overrides: dict[str, Any] = {}
     if environ.get("SSOT_RUNTIME_MODE"):
         overrides["mode"] = _parse_mode(environ["SSOT_RUNTIME_MODE"], "environment", "SSOT_RUNTIME_MODE")
+    if environ.get("SSOT_RUNTIME_OUTPUT"):
+        overrides["output"] = environ["SSOT_RUNTIME_OUTPUT"]
     if environ.get("SSOT_RUNTIME_DISABLED", "").lower() in ("1", "true", "yes"):
         overrides["disabled"] = True
     return result.replace(**overrides) if overrides else result

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, loggi
 
     from ._config import Config, Rule
     from ._recorder import ImportTiming, UseRecord
+    from ._telemetry import Telemetry
 else:
     ModuleSpec = type(sys.__spec__)  # importlib.machinery.ModuleSpec, without importing it
     ModuleType = type(sys)
@@ -174,6 +175,8 @@ class Hook:
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
         self.finder = RedirectFinder(self)
         self.installed = False
+        self.telemetry: Telemetry | None = None
+        self.recorder.on_first_use = self._first_use
         self._lock = allocate_lock()
         self._warned: set[object] = set()
         self._errors = 0
@@ -279,6 +282,28 @@ class Hook:
     def legacy_path(entries: Sequence[str] = ()) -> LegacyPath:
         return LegacyPath(entries)
 
+    # -- telemetry -----------------------------------------------------------------------
+    def _first_use(self) -> None:
+        """The first legacy use in this process: now, and not before, telemetry starts."""
+        if not self.installed:
+            return
+        from ._log import log
+
+        log("info", "first legacy use: starting telemetry", config=self.config.source)
+        try:
+            from ._telemetry import Telemetry
+
+            if self.telemetry is None:
+                self.telemetry = Telemetry(self)
+            self.telemetry.start()
+        except Exception:
+            self.internal_error()
+
+    def flush(self) -> None:
+        """Export what was recorded so far, now (telemetry exports periodically and at exit anyway)."""
+        if self.telemetry is not None:
+            self.telemetry.flush()
+
     # -- shared services for bindings ----------------------------------------------------
     def warn(self, message: str, frame: FrameType, *, always: bool) -> None:
         warn_at(message, frame, always=always)
@@ -343,6 +368,8 @@ class Hook:
         if not self.installed:
             return
         self.installed = False
+        if self.telemetry is not None:
+            self.telemetry.shutdown()
         while self.finder in sys.meta_path:
             sys.meta_path.remove(self.finder)
         for name in self._made_parents:

@@ -139,6 +139,9 @@ class Recorder:
         self._imports: list[tuple[Any, ...]] = []
         # First imports whose use is classified when records are read (see `defer`).
         self._pending: list[tuple[Any, ...]] = []
+        # Called once, at the first use in this recorder's life (telemetry starts then).
+        self.on_first_use: Callable[[], object] | None = None
+        self._used = False
         self._where: dict[tuple[int, int], tuple[CodeType, tuple[str, int, str]]] = {}
 
     def site(self, legacy: str, symbol: str | None, canonical: str, canonical_symbol: str | None,
@@ -152,7 +155,14 @@ class Recorder:
                 if site is None:
                     when = self._clock() if seen is None else seen
                     site = self._sites[key] = _Site(key, canonical, canonical_symbol, mode, when)
+            if not self._used:
+                self._first_use()
         return site
+
+    def _first_use(self) -> None:
+        self._used = True
+        if self.on_first_use is not None:
+            self.on_first_use()
 
     def where(self, frame: FrameType | None) -> tuple[str, int, str]:
         """``(file, line, function)`` of a frame's current position, cached by code and offset.
@@ -178,6 +188,8 @@ class Recorder:
     def defer(self, process: Callable[..., object], *args: Any) -> None:
         """Run ``process(*args)`` before records are next read, not now, on an import's hot path."""
         self._pending.append((process, args))  # list.append is atomic
+        if not self._used:
+            self._first_use()
         if len(self._pending) > _PENDING_LIMIT:
             self.drain()
 

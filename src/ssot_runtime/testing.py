@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from ._config import load_config
 from ._install import install
 
 TYPE_CHECKING = False
@@ -50,9 +51,13 @@ class Capture:
 
 
 @contextlib.contextmanager
-def capture(config: ConfigArg = None) -> Iterator[Capture]:
-    """Install the hook for the block and yield a :class:`Capture` of its records."""
-    hook = install(config)
+def capture(config: ConfigArg = None, *, telemetry: bool = False) -> Iterator[Capture]:
+    """Install the hook for the block and yield a :class:`Capture` of its records.
+
+    Telemetry stays off (no files, no exporters) unless ``telemetry=True``.
+    """
+    cfg = load_config(config)
+    hook = install(cfg if telemetry else cfg.replace(exporters=(), use_global_providers=False))
     result = Capture(hook)
     try:
         yield result

@@ -1,0 +1,35 @@
+"""Library logging: structlog around the stdlib logger ``ssot_runtime``; the application decides.
+
+Never ``structlog.configure``: that belongs to the application. structlog is imported on the first
+event that a handler would actually receive.
+"""
+
+from __future__ import annotations
+
+import logging
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+_stdlib = logging.getLogger("ssot_runtime")
+_stdlib.addHandler(logging.NullHandler())
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+_bound: Any = None
+
+
+def log(level: str, event: str, **fields: Any) -> None:
+    """Log ``event`` with key-value fields, if the application's logging wants that level."""
+    global _bound
+    if not _stdlib.isEnabledFor(_LEVELS[level]):
+        return  # a disabled structlog call still costs ~2 us: decide first
+    if _bound is None:
+        import structlog
+
+        _bound = structlog.wrap_logger(
+            _stdlib,
+            processors=[structlog.processors.format_exc_info,
+                        structlog.processors.KeyValueRenderer(key_order=["event"], sort_keys=True)],
+            wrapper_class=structlog.stdlib.BoundLogger,
+        )
+    getattr(_bound, level)(event, **fields)

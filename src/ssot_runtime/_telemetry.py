@@ -1,0 +1,301 @@
+"""Telemetry: the recorder's uses leave the process as OpenTelemetry metrics and spans.
+
+Nothing of the SDK is imported, and no thread started, before the first legacy use in a process.
+Uses are read from the recorder by an observable counter at each collection, so recording costs
+nothing more on the hot path. The hook has providers of its own (never the global ones, unless
+``use_global_providers``), flushes at exit (atexit and multiprocessing's finalizers), and after
+``fork()`` a child starts from zero with providers and files of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import weakref
+
+from ._log import log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ._hook import Hook
+    from ._recorder import ImportTiming, UseRecord
+
+SCOPE = "ssot_runtime"
+USES = "ssot.legacy.uses"
+DURATION = "ssot.legacy.import.duration"
+SPAN = "ssot.legacy_import"
+
+
+def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
+                   canonical_symbol: str | None = None) -> dict[str, Any]:
+    """The attributes of a data point or span (a contract: reports and dashboards read them)."""
+    attrs: dict[str, Any] = {"ssot.legacy.module": record.legacy}
+    if symbol is not None:
+        attrs["ssot.legacy.symbol"] = symbol
+    attrs["ssot.canonical.module"] = record.canonical
+    if canonical_symbol is not None:
+        attrs["ssot.canonical.symbol"] = canonical_symbol
+    attrs["ssot.mode"] = record.mode
+    attrs["code.file.path"] = record.file
+    attrs["code.line.number"] = record.line
+    attrs["code.function.name"] = record.function
+    return attrs
+
+
+def sdk_disabled(environ: Any = os.environ) -> bool:
+    return str(environ.get("OTEL_SDK_DISABLED", "")).strip().lower() == "true"
+
+
+class Telemetry:
+    """The OpenTelemetry side of one hook: started at the first use, flushed at exit."""
+
+    def __init__(self, hook: Hook) -> None:
+        self.hook = hook
+        self.config = hook.config
+        self.started = False
+        self.closed = False
+        self.pid = 0
+        self.files: Any = None
+        self.failures: Any = None
+        self._lock = threading.RLock()
+        self._meter_provider: Any = None
+        self._tracer_provider: Any = None
+        self._own_providers = False
+        self._histogram: Any = None
+        self._tracer: Any = None
+        self._sent_imports = 0
+        self._generation = 0
+        self._limit_logged = False
+        self._exit_hooks = False
+
+    @property
+    def wanted(self) -> bool:
+        return bool(self.config.exporters or self.config.use_global_providers) and not sdk_disabled()
+
+    # -- start ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Import the SDK and start exporting; called once, at the first legacy use."""
+        with self._lock:
+            if self.started or self.closed or not self.wanted:
+                return
+            try:
+                self._start()
+            except Exception:
+                log("error", "telemetry could not start", exc_info=True)
+                return
+            self.started = True
+            if not self._exit_hooks:
+                self._register_exit_hooks()
+
+    def _start(self) -> None:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        from opentelemetry.sdk.metrics.view import View
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        from . import _exporters
+
+        cfg = self.config
+        self.pid = os.getpid()
+        self._generation += 1
+        self._sent_imports = 0
+        instance = _exporters.new_instance_id()
+        resource = self._resource(instance)
+        if cfg.use_global_providers:
+            from opentelemetry import metrics, trace
+
+            meter_provider, tracer_provider = metrics.get_meter_provider(), trace.get_tracer_provider()
+            self._own_providers = False
+        else:
+            self.failures = _exporters.ExportFailures()
+            readers, processors = [], []
+            interval_ms, timeout_ms = cfg.export_interval * 1000, cfg.export_timeout * 1000
+            service = str(resource.attributes.get("service.name", "python"))
+            pairs: list[tuple[str, Any, Any]] = []
+            if "local" in cfg.exporters:
+                self.files = _exporters.LocalFiles(os.path.abspath(cfg.output), service, instance)
+                pairs.append(("local", _exporters.LocalSpanExporter(self.files, self.failures),
+                              _exporters.LocalMetricExporter(self.files, self.failures)))
+            if "otlp" in cfg.exporters:
+                try:
+                    pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
+                except ImportError as exc:
+                    log("error", "otlp exporter unavailable: install ssot-runtime[otlp]", error=str(exc))
+            if "console" in cfg.exporters:
+                from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+                from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+                pairs.append(("console", ConsoleSpanExporter(), ConsoleMetricExporter()))
+            for name, spans, metrics_exporter in pairs:
+                readers.append(PeriodicExportingMetricReader(
+                    _exporters.guard(metrics_exporter, name, self.failures),
+                    export_interval_millis=interval_ms, export_timeout_millis=timeout_ms))
+                processors.append(BatchSpanProcessor(
+                    _exporters.guard(spans, name, self.failures), schedule_delay_millis=interval_ms,
+                    export_timeout_millis=timeout_ms))
+            view = View(instrument_name=USES, aggregation_cardinality_limit=cfg.max_sites + 1)
+            meter_provider = MeterProvider(metric_readers=readers, resource=resource, views=[view],
+                                           shutdown_on_exit=False)
+            tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+            for processor in processors:
+                tracer_provider.add_span_processor(processor)
+            self._own_providers = True
+        meter = meter_provider.get_meter(SCOPE, _version())
+        generation = self._generation
+        meter.create_observable_counter(USES, callbacks=[lambda options: self._observe(generation)],
+                                        unit="{use}", description="Uses of legacy import paths, per site")
+        self._histogram = meter.create_histogram(DURATION, unit="s",
+                                                 description="Time to load the canonical module on a first import")
+        self._tracer = tracer_provider.get_tracer(SCOPE, _version())
+        self._meter_provider, self._tracer_provider = meter_provider, tracer_provider
+        log("info", "telemetry started", exporters=list(cfg.exporters), output=cfg.output,
+            files=self.files.stem if self.files else None)
+
+    def _resource(self, instance: str) -> Any:
+        from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+
+        from ._exporters import program_name
+
+        detected = OTELResourceDetector().detect()  # OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME
+        service = detected.attributes.get("service.name") or self.config.service_name or program_name()
+        import socket
+
+        # Never argv or the environment's values: they hold secrets.
+        return Resource.create({"service.name": service, "service.instance.id": instance,
+                                "process.pid": os.getpid(), "host.name": socket.gethostname()})
+
+    # -- collection ------------------------------------------------------------------------
+    def _observe(self, generation: int) -> Iterable[Any]:
+        from opentelemetry.metrics import Observation
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []  # a reader inherited through fork(): its uses are the parent's
+        self.pump()
+        records = self.hook.snapshot()
+        if len(records) > self.config.max_sites and not self._limit_logged:
+            self._limit_logged = True
+            log("warning", "max_sites reached: further sites fold into one point", max_sites=self.config.max_sites,
+                sites=len(records))
+        return [Observation(r.count, use_attributes(r, r.symbol, r.canonical_symbol)) for r in records]
+
+    def pump(self) -> None:
+        """Turn first imports recorded since the last call into the histogram and spans."""
+        if not self.started or os.getpid() != self.pid:
+            return
+        from opentelemetry.context import Context
+        from opentelemetry.trace import SpanKind, Status, StatusCode
+
+        with self._lock:
+            timings = self.hook.import_timings()
+            new, self._sent_imports = timings[self._sent_imports:], len(timings)
+        for timing in new:
+            attrs = use_attributes(timing)
+            if timing.error is None:
+                self._histogram.record(timing.seconds, {k: attrs[k] for k in
+                                                        ("ssot.legacy.module", "ssot.canonical.module", "ssot.mode")})
+            # An empty context: the span never becomes a child of the application's current span.
+            span = self._tracer.start_span(SPAN, context=Context(), kind=SpanKind.INTERNAL, attributes=attrs,
+                                           start_time=timing.start_ns)
+            if timing.error is not None:
+                span.set_status(Status(StatusCode.ERROR, timing.error))
+            span.end(end_time=max(timing.end_ns, timing.start_ns))
+
+    # -- exit and fork ---------------------------------------------------------------------
+    def _register_exit_hooks(self) -> None:
+        import atexit
+
+        self._exit_hooks = True
+        ref = weakref.ref(self)
+
+        def at_exit() -> None:
+            telemetry = ref()
+            if telemetry is not None:
+                telemetry.shutdown()
+
+        def after_fork_in_child() -> None:
+            telemetry = ref()
+            if telemetry is not None:
+                telemetry._after_fork()
+
+        atexit.register(at_exit)
+        os.register_at_fork(after_in_child=after_fork_in_child)
+        self._register_finalizer()
+
+    def _register_finalizer(self) -> None:
+        # multiprocessing children leave through os._exit: atexit never runs, its finalizers do.
+        util = sys.modules.get("multiprocessing.util")
+        if util is not None:
+            util.Finalize(self, Telemetry.shutdown, args=(self,), exitpriority=100)
+
+    def _after_fork(self) -> None:
+        """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
+        self._lock = threading.RLock()
+        self.hook.recorder.reset()
+        was_started, self.started = self.started, False
+        self._meter_provider = self._tracer_provider = None
+        if was_started and not self.closed:
+            self.start()
+            util = sys.modules.get("multiprocessing.util")
+            if util is not None:  # its registry is cleared after fork: register once it is
+                util.register_after_fork(self, Telemetry._register_finalizer)
+
+    def flush(self) -> None:
+        """Export everything recorded so far (tests, ``run``)."""
+        if not self.started or os.getpid() != self.pid:
+            return
+        self.pump()
+        timeout = int(self.config.export_timeout * 1000)
+        self._meter_provider.force_flush(timeout)
+        self._tracer_provider.force_flush(timeout)
+
+    def shutdown(self) -> None:
+        """Flush and stop, within the export timeout: a slow collector cannot hold exit up longer.
+
+        The local files are written first: readers and processors run in the order they were
+        added, and the local ones come first.
+        """
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            if not self.started or os.getpid() != self.pid:
+                return
+        try:
+            self.pump()
+        except Exception:
+            log("error", "telemetry flush failed", exc_info=True)
+        if not self._own_providers:
+            return
+        timeout = self.config.export_timeout
+        meter_provider, tracer_provider = self._meter_provider, self._tracer_provider
+        workers = [
+            threading.Thread(target=_quietly, args=(meter_provider.shutdown, int(timeout * 1000)), daemon=True,
+                             name="ssot-runtime-metrics-shutdown"),
+            threading.Thread(target=_quietly, args=(tracer_provider.shutdown,), daemon=True,
+                             name="ssot-runtime-traces-shutdown"),
+        ]
+        import time
+
+        deadline = time.monotonic() + timeout + 0.25
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+
+def _quietly(fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log("error", "telemetry shutdown failed", exc_info=True)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__

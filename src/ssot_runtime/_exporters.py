@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.metrics.export import MetricsData
     from opentelemetry.sdk.trace import ReadableSpan
 
-DELTA: dict[type, AggregationTemporality] = {Counter: AggregationTemporality.DELTA, ObservableCounter: AggregationTemporality.DELTA,
-         Histogram: AggregationTemporality.DELTA}
+DELTA: dict[type, AggregationTemporality] = {
+    kind: AggregationTemporality.DELTA for kind in (Counter, ObservableCounter, Histogram)
+}
 
 
 class ExportFailures:

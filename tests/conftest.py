@@ -14,7 +14,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _telemetry_output(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def telemetry_output(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Telemetry files of hooks installed by tests go to a folder of the test's own."""
     output = tmp_path_factory.mktemp("ssot-output")
     monkeypatch.setenv("SSOT_RUNTIME_OUTPUT", str(output))

@@ -93,7 +93,8 @@ def test_local_files_hold_every_use_in_otlp_json(app: Path, tmp_path: Path, tele
     assert exported == in_memory
     helper = next(p for p, _, _ in points if p.get("ssot.legacy.symbol") == "helper")
     assert helper == {
-        "ssot.legacy.module": LEGACY, "ssot.legacy.symbol": "helper", "ssot.canonical.module": "app.ws.websocket_manager",
+        "ssot.legacy.module": LEGACY, "ssot.legacy.symbol": "helper",
+        "ssot.canonical.module": "app.ws.websocket_manager",
         "ssot.canonical.symbol": "helper", "ssot.mode": "redirect", "code.file.path": __file__,
         "code.line.number": helper["code.line.number"], "code.function.name": helper["code.function.name"],
     }

@@ -241,6 +241,11 @@ class Recorder:
                                         end + offset, error[0] if error else None))
         return tuple(timings)
 
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (another thread may have held it at the fork), then reset."""
+        self._lock = allocate_lock()
+        self.reset()
+
     def reset(self) -> None:
         """Start every count from zero and forget the timings (a forked child does this).
 

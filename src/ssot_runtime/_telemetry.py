@@ -235,7 +235,7 @@ class Telemetry:
     def _after_fork(self) -> None:
         """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
         self._lock = threading.RLock()
-        self.hook.recorder.reset()
+        self.hook.recorder.after_fork()
         was_started, self.started = self.started, False
         self._meter_provider = self._tracer_provider = None
         if was_started and not self.closed:

@@ -11,12 +11,18 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp]'
 	touch $(STAMP)
 
-.PHONY: help venv test lint typecheck bench clean
+.PHONY: help venv demo test lint typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
 venv: $(STAMP) ## Create .venv and install the project with its dev and otlp extras
+
+demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report
+	rm -rf .ssot-runtime/demo
+	cd sitecustomize_example && ../$(VENV)/bin/ssot-runtime run --config ssot-runtime.toml \
+		--output ../.ssot-runtime/demo -- ../$(PY) main.py
+	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example
 
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest

@@ -1,0 +1,1 @@
+"""Core services (moved here from chat.legacy)."""

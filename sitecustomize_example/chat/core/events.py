@@ -1,0 +1,7 @@
+"""Event publishing (moved from chat.legacy.events)."""
+
+PUBLISHED: list[tuple[str, str]] = []
+
+
+def publish(topic: str, payload: str) -> None:
+    PUBLISHED.append((topic, payload))

@@ -1,0 +1,27 @@
+"""The canonical WebSocket manager: one class, one module (it used to live in five places)."""
+
+import threading
+
+
+class WebSocketManager:
+    """Tracks connected clients and sends them messages."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clients: dict[str, list[str]] = {}
+
+    def connect(self, client: str) -> None:
+        with self._lock:
+            self.clients.setdefault(client, [])
+
+    def send(self, client: str, message: str) -> int:
+        with self._lock:
+            self.clients.setdefault(client, []).append(message)
+            return len(self.clients[client])
+
+
+_manager = WebSocketManager()
+
+
+def get_manager() -> WebSocketManager:
+    return _manager

@@ -1,0 +1,65 @@
+"""``ssot-runtime config``: validate, show the effective configuration, check the canonical side."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ._config import Config
+
+
+def check_config(cfg: Config, *, show: bool, echo: Callable[[str], object]) -> bool:
+    """Print problems (and with ``show`` the configuration); False when a canonical module is missing."""
+    ok = True
+    if show:
+        echo(f"# source: {cfg.source}")
+        for name in cfg._fields:
+            if name == "rules":
+                continue
+            source = "environment" if _from_env(name) else cfg.source
+            echo(f"{name} = {getattr(cfg, name)!r}    # {source}")
+        echo("[redirects]")
+    for rule in cfg.rules:
+        left = rule.key
+        right = f"{rule.target}.*" if rule.prefix else (f"{rule.target}:{rule.target_symbol}" if rule.symbol
+                                                         else rule.target)
+        mode = cfg.rule_mode(rule)
+        if show:
+            echo(f"{left!r} = {right!r}    # mode {mode}" + (f", note {rule.note!r}" if rule.note else ""))
+        if not rule.prefix:
+            try:
+                importlib.import_module(rule.target)
+            except Exception as exc:  # any failure of the canonical side is worth one line
+                echo(f"error: canonical module {rule.target!r} of {left!r} does not import: {exc}")
+                ok = False
+        if mode in ("redirect", "warn") and not rule.symbol and _importable_parent(rule.legacy):
+            try:
+                exists = importlib.util.find_spec(rule.legacy) is not None
+            except (ImportError, ValueError):
+                exists = False
+            if exists:
+                echo(f"warning: legacy name {rule.legacy!r} still exists on disk; in {mode} mode it is shadowed"
+                     " (use observe mode to keep running it)")
+    if ok and not show:
+        echo(f"ok: {len(cfg.rules)} rules from {cfg.source}")
+    return ok
+
+
+def _from_env(name: str) -> bool:
+    return {"mode": "SSOT_RUNTIME_MODE", "output": "SSOT_RUNTIME_OUTPUT",
+            "disabled": "SSOT_RUNTIME_DISABLED"}.get(name, "") in os.environ
+
+
+def _importable_parent(name: str) -> bool:
+    parent = name.rpartition(".")[0]
+    if not parent:
+        return True
+    try:
+        return importlib.util.find_spec(parent) is not None
+    except (ImportError, ValueError):
+        return False

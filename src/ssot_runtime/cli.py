@@ -1,0 +1,190 @@
+"""The ``ssot-runtime`` command: a thin layer over the library; errors become exit codes here.
+
+Exit codes: 0 ok, 1 check failed, 2 usage or configuration error (one line, no traceback unless
+``--debug``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from ._config import MODES, load_config
+from ._errors import ConfigError, SsotRuntimeError
+
+app = typer.Typer(
+    name="ssot-runtime",
+    pretty_exceptions_enable=False,
+    help="Old import paths keep working; see who still uses them, and migrate.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+_state = {"debug": False}
+
+FORMATS = ("table", "markdown", "json", "csv")
+
+
+class CliError(Exception):
+    """A usage error: exit code 2 with one line."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handles_errors(command: F) -> F:
+    """Library errors become exit code 2 and one line on stderr (a traceback with --debug)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, CliError, SsotRuntimeError, OSError) as exc:
+            if _state["debug"]:
+                raise
+            typer.echo(f"ssot-runtime: error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def main_options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    _state["debug"] = debug
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handles_errors
+def run(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Folder for the traces.")] = None,  # noqa: UP045
+    mode: Annotated[Optional[str], typer.Option("--mode", help="redirect | warn | error | observe")] = None,  # noqa: UP045
+) -> None:
+    """Run a command with the hook active in it and in every Python process it starts.
+
+    Example: ssot-runtime run --config ssot-runtime.toml -- python -m app.server --port 8000
+    """
+    from ._run import run_command
+
+    if not ctx.args:
+        raise CliError("run: give the command to run after --, e.g. ssot-runtime run -- python app.py")
+    if mode is not None and mode not in MODES:
+        raise CliError(f"--mode must be one of {', '.join(MODES)}")
+    code = run_command(list(ctx.args), config=config, output=output, mode=mode)
+    raise typer.Exit(code)
+
+
+@app.command()
+@handles_errors
+def report(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Files, folders, globs, .gz or - (default: the output folder).")] = None,  # noqa: E501,UP045
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | markdown | json | csv")] = "table",
+    top: Annotated[Optional[int], typer.Option("--top", help="Sites shown per legacy path.")] = None,  # noqa: UP045
+    root: Annotated[Optional[Path], typer.Option("--root", help="Show paths relative to this folder.")] = None,  # noqa: UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix, e.g. /app/=src/.")] = None,  # noqa: E501,UP045
+    service: Annotated[Optional[list[str]], typer.Option("--service", help="Only these services.")] = None,  # noqa: UP045
+    legacy: Annotated[Optional[list[str]], typer.Option("--legacy", help="Only legacy paths matching this glob.")] = None,  # noqa: E501,UP045
+    since: Annotated[Optional[str], typer.Option("--since", help="ISO date or time (UTC).")] = None,  # noqa: UP045
+    until: Annotated[Optional[str], typer.Option("--until", help="ISO date or time (UTC).")] = None,  # noqa: UP045
+    strict: Annotated[bool, typer.Option("--strict", help="A line that does not parse is an error.")] = False,
+) -> None:
+    """Report the legacy paths still used: where, how often, by which services.
+
+    Example: ssot-runtime report .ssot-runtime/ --format markdown --root . --top 5
+    """
+    from . import _report, _traces
+
+    if fmt not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}")
+    try:
+        filters = _traces.Filters(
+            services=frozenset(service or ()), legacy=tuple(legacy or ()),
+            since_ns=_report.parse_time(since) if since else None,
+            until_ns=_report.parse_time(until) if until else None)
+        mapper = _report.PathMapper(list(path_map or ()), str(root) if root else None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    agg = _traces.read(sources or [_default_output()], filters, strict=strict, progress=_progress(sources))
+    if agg.skipped:
+        where = ", ".join(f"{path}:{line}" for path, line, _ in agg.skipped[:10])
+        more = f" and {len(agg.skipped) - 10} more" if len(agg.skipped) > 10 else ""
+        typer.echo(f"warning: skipped {len(agg.skipped)} lines that are not OTLP/JSON: {where}{more}", err=True)
+    doc = _report.build_report(agg, mapper=mapper, top=top)
+    if fmt == "json":
+        typer.echo(_report.render_json(doc), nl=False)
+    elif fmt == "csv":
+        typer.echo(_report.render_csv(doc), nl=False)
+    elif fmt == "markdown":
+        typer.echo(_report.render_markdown(doc), nl=False)
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        _report.render_table(doc, console=Console())
+    else:
+        typer.echo(_report.render_table(doc), nl=False)
+
+
+@app.command("config")
+@handles_errors
+def config_command(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
+    show: Annotated[bool, typer.Option("--show", help="Print the effective configuration.")] = False,
+) -> None:
+    """Validate the configuration; with --show, print the effective one and where it came from.
+
+    Example: ssot-runtime config --show
+    """
+    from ._config_check import check_config
+
+    cfg = load_config(config)
+    ok = check_config(cfg, show=show, echo=typer.echo)
+    raise typer.Exit(0 if ok else 1)
+
+
+def _default_output() -> str:
+    try:
+        return str(load_config().output)
+    except ConfigError:
+        return ".ssot-runtime"
+
+
+def _progress(sources: list[str] | None) -> Any:
+    if not sys.stderr.isatty():
+        return None
+    from ._traces import expand
+
+    try:
+        total = sum(os.path.getsize(p) for p in expand(sources or [_default_output()]) if p != "-")
+    except (OSError, SsotRuntimeError):
+        return None
+    if total < 20_000_000:
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("reading traces", total=total)
+    progress.start()
+    import atexit
+
+    atexit.register(progress.stop)
+    return lambda n: progress.advance(task, n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    try:
+        app(args=argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

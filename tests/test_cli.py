@@ -261,3 +261,8 @@ def test_run_refuses_a_bad_config(tmp_path: Path) -> None:
     (root / "ssot-runtime.toml").write_text("bogus = 1\n")
     result = cli_run(root, sys.executable, "-c", "pass")
     assert result.returncode == 2 and "bogus" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_example_sitecustomize_is_the_one_run_uses() -> None:
+    packaged = ROOT / "src" / "ssot_runtime" / "_startup" / "sitecustomize.py"
+    assert packaged.read_text() == (ROOT / "sitecustomize_example" / "sitecustomize.py").read_text()

@@ -266,3 +266,25 @@ def test_run_refuses_a_bad_config(tmp_path: Path) -> None:
 def test_the_example_sitecustomize_is_the_one_run_uses() -> None:
     packaged = ROOT / "src" / "ssot_runtime" / "_startup" / "sitecustomize.py"
     assert packaged.read_text() == (ROOT / "sitecustomize_example" / "sitecustomize.py").read_text()
+
+
+def test_check_is_a_ratchet(traces: Path, tmp_path: Path) -> None:
+    result = invoke("check", str(traces))
+    assert result.exit_code == 1 and "new legacy path" in result.stdout  # no baseline: nothing allowed
+    baseline = tmp_path / "baseline.json"
+    assert invoke("check", str(traces), "--write-baseline", str(baseline)).exit_code == 0
+    assert json.loads(baseline.read_text())["schema"] == "ssot-runtime/baseline/v1"
+    passed = invoke("check", str(traces), "--baseline", str(baseline))
+    assert passed.exit_code == 0 and "check passed" in passed.stdout
+    assert invoke("check", str(traces), "--baseline", str(baseline), "--max-uses", "10").exit_code == 1
+    # A baseline with one site fewer: that site is new; one more: it is listed as gone.
+    data = json.loads(baseline.read_text())
+    sites = data["legacy_paths"]["app.ws.unified_manager"]["sites"]
+    removed = sites.pop(0)
+    sites.append("old/file.py::old.function::helper")
+    baseline.write_text(json.dumps(data))
+    failed = invoke("check", str(traces), "--baseline", str(baseline))
+    assert failed.exit_code == 1 and "new site" in failed.stdout and removed.split("::")[0] in failed.stdout
+    assert "gone: old/file.py" in failed.stdout
+    baseline.write_text("{}")
+    assert invoke("check", str(traces), "--baseline", str(baseline)).exit_code == 2

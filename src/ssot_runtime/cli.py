@@ -131,6 +131,46 @@ def report(
         typer.echo(_report.render_table(doc), nl=False)
 
 
+@app.command()
+@handles_errors
+def check(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Traces, as for report (default: the output folder).")] = None,  # noqa: E501,UP045
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", help="What is allowed: written by --write-baseline.")] = None,  # noqa: E501,UP045
+    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Write the current uses as the baseline.")] = None,  # noqa: E501,UP045
+    max_uses: Annotated[Optional[int], typer.Option("--max-uses", help="Most uses allowed per legacy path.")] = None,  # noqa: E501,UP045
+    root: Annotated[Optional[Path], typer.Option("--root", help="Paths relative to this folder.")] = None,  # noqa: UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: E501,UP045
+) -> None:
+    """Fail (exit 1) when legacy paths are used beyond the baseline: a ratchet for CI.
+
+    Example: ssot-runtime check traces/ --baseline ssot-baseline.json --root .
+    """
+    from . import _check, _report, _traces
+
+    try:
+        mapper = _report.PathMapper(list(path_map or ()), str(root) if root else None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    doc = _report.build_report(_traces.read(sources or [_default_output()]), mapper=mapper)
+    if write_baseline is not None:
+        _check.write_baseline(doc, str(write_baseline))
+        typer.echo(f"baseline written to {write_baseline}: {doc['totals']['legacy_paths']} legacy paths, "
+                   f"{doc['totals']['sites']} sites")
+        raise typer.Exit(0)
+    result = _check.check(doc, _check.read_baseline(str(baseline)) if baseline else None, max_uses)
+    for line in result.offending:
+        typer.echo(line)
+    if result.gone:
+        typer.echo(f"{len(result.gone)} sites in the baseline were not seen: tighten it with --write-baseline")
+        for line in result.gone:
+            typer.echo(f"  gone: {line}")
+    if not result.ok:
+        typer.echo(f"check failed: {len(result.offending)} uses beyond the baseline", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"check passed: {doc['totals']['uses']} uses of {doc['totals']['legacy_paths']} legacy paths, "
+               "all allowed")
+
+
 @app.command("config")
 @handles_errors
 def config_command(

@@ -137,9 +137,9 @@ def check(
     sources: Annotated[Optional[list[str]], typer.Argument(help="Traces, as for report (default: the output folder).")] = None,  # noqa: E501,UP045
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="What is allowed: written by --write-baseline.")] = None,  # noqa: E501,UP045
     write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", help="Write the current uses as the baseline.")] = None,  # noqa: E501,UP045
-    max_uses: Annotated[Optional[int], typer.Option("--max-uses", help="Most uses allowed per legacy path.")] = None,  # noqa: E501,UP045
+    max_uses: Annotated[Optional[int], typer.Option("--max-uses", help="Most uses allowed per legacy path.")] = None,  # noqa: UP045
     root: Annotated[Optional[Path], typer.Option("--root", help="Paths relative to this folder.")] = None,  # noqa: UP045
-    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: E501,UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: UP045
 ) -> None:
     """Fail (exit 1) when legacy paths are used beyond the baseline: a ratchet for CI.
 

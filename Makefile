@@ -18,11 +18,13 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv and install the project with its dev and otlp extras
 
-demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report
+demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan
 	rm -rf .ssot-runtime/demo
 	cd sitecustomize_example && ../$(VENV)/bin/ssot-runtime run --config ssot-runtime.toml \
 		--output ../.ssot-runtime/demo -- ../$(PY) main.py
 	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example
+	$(VENV)/bin/ssot-runtime plan .ssot-runtime/demo --root sitecustomize_example \
+		--config sitecustomize_example/ssot-runtime.toml --batch-size 2
 
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest

@@ -288,3 +288,50 @@ def test_check_is_a_ratchet(traces: Path, tmp_path: Path) -> None:
     assert "gone: old/file.py" in failed.stdout
     baseline.write_text("{}")
     assert invoke("check", str(traces), "--baseline", str(baseline)).exit_code == 2
+
+
+def test_plan_applied_to_the_demo_leaves_its_tests_green_and_no_legacy_use(tmp_path: Path) -> None:
+    from ssot_runtime import _plan
+
+    demo = tmp_path / "demo"
+    shutil.copytree(ROOT / "sitecustomize_example", demo, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SSOT_RUNTIME_")}
+
+    def run_demo(output: Path) -> None:
+        result = subprocess.run([CLI, "run", "--config", "ssot-runtime.toml", "--output", str(output), "--",
+                                 sys.executable, "main.py"], cwd=demo, env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert result.returncode == 0, result.stderr
+
+    run_demo(tmp_path / "before")
+    before = report_json(str(tmp_path / "before"))
+    assert before["totals"]["legacy_paths"] == 3
+    result = runner.invoke(app, ["plan", str(tmp_path / "before"), "--root", str(demo), "--config",
+                                 str(demo / "ssot-runtime.toml"), "--format", "json", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads(result.stdout)
+    assert plan["unresolved"] == []
+    assert [b["priority"] for b in plan["batches"]][:1] == ["critical"]
+    assert all(len(b["files"]) <= 2 for b in plan["batches"])
+    assert plan["batches"][0]["verify"] == "python -m pytest -q tests"
+    changes = [c for b in plan["batches"] for c in b["changes"]]
+    assert {"file": "chat/routes/chat.py", "line": 4, "legacy": "chat.ws.unified_manager", "status": "replace",
+            "before": "from chat.ws.unified_manager import UnifiedWebSocketManager",
+            "after": "from chat.ws.websocket_manager import WebSocketManager as UnifiedWebSocketManager",
+            "uses": 1} in changes
+    assert _plan.apply_plan(plan, str(demo)) == len(changes)
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=demo,
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    run_demo(tmp_path / "after")
+    assert report_json(str(tmp_path / "after"))["totals"]["uses"] == 0
+
+
+def test_plan_lists_missing_and_changed_sources(traces: Path, tmp_path: Path) -> None:
+    (tmp_path / "user_app.py").write_text("# rewritten since the trace\n" * 12)
+    result = invoke("plan", str(traces), "--root", str(tmp_path), "--format", "json")
+    plan = json.loads(result.stdout)
+    assert {c["status"] for c in plan["unresolved"]} == {"changed"}
+    (tmp_path / "user_app.py").unlink()
+    plan = json.loads(invoke("plan", str(traces), "--root", str(tmp_path), "--format", "json").stdout)
+    assert {c["status"] for c in plan["unresolved"]} == {"missing"} and plan["batches"] == []

@@ -31,7 +31,9 @@ _TOP_KEYS = frozenset(
     {"mode", "strict", "enforce_deadlines", "warn", "skip_modules", "redirects",
      # telemetry
      "exporters", "output", "export_interval", "export_timeout", "max_sites", "service_name",
-     "use_global_providers"}
+     "use_global_providers",
+     # migration plan
+     "plan"}
 )
 EXPORTERS = ("local", "otlp", "console")
 DEFAULT_OUTPUT = ".ssot-runtime"
@@ -70,7 +72,7 @@ class Config(Record):
 
     _fields = ("rules", "mode", "strict", "enforce_deadlines", "warn", "skip_modules", "disabled", "source",
                "exporters", "output", "export_interval", "export_timeout", "max_sites", "service_name",
-               "use_global_providers")
+               "use_global_providers", "plan_priorities", "plan_verify")
     __slots__ = _fields
     rules: tuple[Rule, ...]
     mode: str
@@ -87,15 +89,20 @@ class Config(Record):
     max_sites: int
     service_name: str | None
     use_global_providers: bool
+    plan_priorities: tuple[tuple[str, tuple[str, ...]], ...]
+    plan_verify: str | None
 
     def __init__(self, rules: tuple[Rule, ...] = (), mode: str = "redirect", strict: bool = False,
                  enforce_deadlines: bool = False, warn: str = "once", skip_modules: tuple[str, ...] = (),
                  disabled: bool = False, source: str = "<defaults>", exporters: tuple[str, ...] = ("local",),
                  output: str = DEFAULT_OUTPUT, export_interval: float = 10.0, export_timeout: float = 2.0,
                  max_sites: int = 100_000, service_name: str | None = None,
-                 use_global_providers: bool = False) -> None:
+                 use_global_providers: bool = False,
+                 plan_priorities: tuple[tuple[str, tuple[str, ...]], ...] = (),
+                 plan_verify: str | None = None) -> None:
         self._init(rules, mode, strict, enforce_deadlines, warn, skip_modules, disabled, source, exporters, output,
-                   export_interval, export_timeout, max_sites, service_name, use_global_providers)
+                   export_interval, export_timeout, max_sites, service_name, use_global_providers, plan_priorities,
+                   plan_verify)
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some fields changed."""
@@ -277,6 +284,28 @@ def _parse_telemetry(data: Mapping[str, Any], source: str) -> dict[str, Any]:
     return fields
 
 
+def _parse_plan(table: Any, source: str) -> dict[str, Any]:
+    """``[plan]``: ``priorities = { critical = ["**/routes/**"] }`` (first listed, first done) and ``verify``."""
+    if table is None:
+        return {}
+    if not isinstance(table, Mapping):
+        raise ConfigError("[plan] must be a table", source=source, key="plan")
+    unknown = set(table) - {"priorities", "verify"}
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", source=source, key=f"plan.{min(unknown)}")
+    fields: dict[str, Any] = {}
+    priorities = table.get("priorities", {})
+    if not isinstance(priorities, Mapping) or not all(
+            isinstance(v, list) and all(isinstance(p, str) and p for p in v) for v in priorities.values()):
+        raise ConfigError("priorities must be a table of lists of path globs", source=source, key="plan.priorities")
+    fields["plan_priorities"] = tuple((str(k), tuple(v)) for k, v in priorities.items())
+    if "verify" in table:
+        if not isinstance(table["verify"], str) or not table["verify"].strip():
+            raise ConfigError("verify must be a command, e.g. 'pytest {files}'", source=source, key="plan.verify")
+        fields["plan_verify"] = table["verify"]
+    return fields
+
+
 def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
     """Validate a mapping with the TOML layout and return a :class:`Config`."""
     unknown = set(data) - _TOP_KEYS
@@ -300,6 +329,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
             raise ConfigError("skip_modules must be a list of module patterns", source=source, key="skip_modules")
         fields["skip_modules"] = tuple(skip)
     fields.update(_parse_telemetry(data, source))
+    fields.update(_parse_plan(data.get("plan"), source))
     table = data.get("redirects", {})
     if not isinstance(table, Mapping):
         raise ConfigError("[redirects] must be a table", source=source, key="redirects")

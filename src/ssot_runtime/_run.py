@@ -44,6 +44,8 @@ def run_command(command: list[str], *, config: Path | None = None, output: Path 
                 mode: str | None = None) -> int:
     """Run ``command`` under the hook; return its exit status (re-raising a signal that ended it)."""
     env = child_environment(config, output, mode)
+    # Made now: a run with no legacy use at all leaves an empty folder, which reports zero uses.
+    os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
     try:
         child = subprocess.Popen(command, env=env)
     except OSError as exc:

@@ -133,6 +133,41 @@ def report(
 
 @app.command()
 @handles_errors
+def plan(
+    sources: Annotated[Optional[list[str]], typer.Argument(help="Traces, as for report (default: the output folder).")] = None,  # noqa: E501,UP045
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Most files per batch.")] = 5,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown | json")] = "markdown",
+    root: Annotated[Optional[Path], typer.Option("--root", help="The source tree (default: the working directory).")] = None,  # noqa: E501,UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: UP045
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
+) -> None:
+    """Plan the migration: the exact replacement of each line, in small prioritised batches.
+
+    Example: ssot-runtime plan .ssot-runtime/ --root . --batch-size 5 --format markdown
+    """
+    from . import _plan, _report, _traces
+
+    if fmt not in ("markdown", "json"):
+        raise CliError("--format must be markdown or json")
+    if batch_size < 1:
+        raise CliError("--batch-size must be at least 1")
+    base = str(root or Path.cwd())
+    try:
+        mapper = _report.PathMapper(list(path_map or ()), base)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    doc = _report.build_report(_traces.read(sources or [_default_output()]), mapper=mapper)
+    result = _plan.build_plan(doc, load_config(config), root=base, batch_size=batch_size)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(_plan.render_markdown(result), nl=False)
+
+
+@app.command()
+@handles_errors
 def check(
     sources: Annotated[Optional[list[str]], typer.Argument(help="Traces, as for report (default: the output folder).")] = None,  # noqa: E501,UP045
     baseline: Annotated[Optional[Path], typer.Option("--baseline", help="What is allowed: written by --write-baseline.")] = None,  # noqa: E501,UP045

@@ -335,3 +335,19 @@ def test_plan_lists_missing_and_changed_sources(traces: Path, tmp_path: Path) ->
     (tmp_path / "user_app.py").unlink()
     plan = json.loads(invoke("plan", str(traces), "--root", str(tmp_path), "--format", "json").stdout)
     assert {c["status"] for c in plan["unresolved"]} == {"missing"} and plan["batches"] == []
+
+
+def test_run_mode_option(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "helper_mod.py").write_text("import oldpkg.legacy\n")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SSOT_RUNTIME_")}
+    environ["PYTHONPATH"] = str(root)
+    warned = subprocess.run([CLI, "run", "--mode", "warn", "--output", str(root / "out"), "--", sys.executable,
+                             "-c", "import helper_mod"], cwd=root, env=environ, capture_output=True, text=True,
+                            timeout=120)
+    assert warned.returncode == 0 and "helper_mod.py:1: LegacyImportWarning" in warned.stderr
+    refused = subprocess.run([CLI, "run", "--mode", "error", "--output", str(root / "out"), "--", sys.executable,
+                              "-c", "import helper_mod"], cwd=root, env=environ, capture_output=True, text=True,
+                             timeout=120)
+    assert refused.returncode == 1 and "LegacyImportError" in refused.stderr
+    assert invoke("run", "--mode", "loud", "--", "true").exit_code == 2

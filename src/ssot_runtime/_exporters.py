@@ -147,6 +147,11 @@ def guard(exporter: Any, name: str, failures: ExportFailures) -> Any:
     return _Guarded(exporter, name, failures)
 
 
+# Points per OTLP request: 100,000 sites in one request would pass gRPC's (and a collector's)
+# default 4 MiB message limit, and be refused whole.
+_POINTS_PER_REQUEST = 2000
+
+
 def _protocol(signal: str, environ: dict[str, str] | os._Environ[str]) -> str:
     return (environ.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL") or environ.get("OTEL_EXPORTER_OTLP_PROTOCOL")
             or "http/protobuf").strip()
@@ -167,11 +172,11 @@ def otlp_exporters(timeout: float, environ: Any = os.environ) -> tuple[Any, Any]
     if _protocol("METRICS", environ) == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcMetrics
 
-        metrics = GrpcMetrics(timeout=timeout)
+        metrics = GrpcMetrics(timeout=timeout, max_export_batch_size=_POINTS_PER_REQUEST)
     else:
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpMetrics
 
-        metrics = HttpMetrics(timeout=timeout)
+        metrics = HttpMetrics(timeout=timeout, max_export_batch_size=_POINTS_PER_REQUEST)
     return spans, metrics
 
 

@@ -281,7 +281,7 @@ class Telemetry:
         ]
         import time
 
-        deadline = time.monotonic() + timeout + 0.25
+        deadline = time.monotonic() + timeout
         for worker in workers:
             worker.start()
         for worker in workers:

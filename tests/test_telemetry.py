@@ -285,3 +285,16 @@ def test_sdk_and_threads_start_only_at_the_first_use(tmp_path: Path) -> None:
         print(before, after)
     """, output)
     assert result.stdout.strip() == "(False, 1) (True, 3)"
+
+
+def test_library_logging_goes_to_the_ssot_runtime_logger(app: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="ssot_runtime"), ssot_runtime.tracking(CONFIG) as hook:
+        import app.ws.unified_manager  # noqa: F401
+
+        hook.flush()
+    messages = [r.getMessage() for r in caplog.records if r.name == "ssot_runtime"]
+    assert any("hook installed" in m and "config=" in m for m in messages)
+    assert any("first use of a legacy module" in m and "legacy='app.ws.unified_manager'" in m for m in messages)
+    assert any("telemetry started" in m for m in messages)

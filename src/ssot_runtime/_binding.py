@@ -427,8 +427,12 @@ class Binding:
             if user is not None and count:
                 self.statement_action(user, called=True, seen=seen)()  # type: ignore[arg-type]
             recorder = self.hook.recorder
-            recorder.record_import(self.legacy, self.canonical_name, self.mode, *recorder.where(user),  # type: ignore[arg-type]
-                                   *load_ns)
+            where = recorder.where(user)  # type: ignore[arg-type]
+            recorder.record_import(self.legacy, self.canonical_name, self.mode, *where, *load_ns)
+            from ._log import log
+
+            log("info", "first use of a legacy module", legacy=self.legacy, canonical=self.canonical_name,
+                mode=self.mode, file=where[0], line=where[1])
         except _INTENDED:
             raise
         except Exception:

@@ -289,7 +289,8 @@ class Hook:
             return
         from ._log import log
 
-        log("info", "first legacy use: starting telemetry", config=self.config.source)
+        log("info", "hook installed; first legacy use, starting telemetry", config=self.config.source,
+            rules=len(self.config.rules), mode=self.config.mode)
         try:
             from ._telemetry import Telemetry
 

@@ -156,8 +156,9 @@ def build_plan(report: dict[str, Any], cfg: Config, *, root: str, batch_size: in
     for change in changes:
         if change.status == "replace":
             by_file.setdefault(change.file, []).append(change)
-    order = sorted(by_file, key=lambda f: (_priority(f, cfg.plan_priorities)[0],
-                                           -sum(c.uses for c in by_file[f]), f))
+    # A file's weight: the uses its changes migrate, with those reached through a changed alias.
+    weight = {f: sum(c.uses for c in changes if c.file == f and c.status in ("replace", "covered")) for f in by_file}
+    order = sorted(by_file, key=lambda f: (_priority(f, cfg.plan_priorities)[0], -weight[f], f))
     verify = cfg.plan_verify or DEFAULT_VERIFY
     batches = []
     for number, start in enumerate(range(0, len(order), batch_size), 1):
@@ -166,7 +167,7 @@ def build_plan(report: dict[str, Any], cfg: Config, *, root: str, batch_size: in
             "number": number,
             "priority": _priority(files[0], cfg.plan_priorities)[1],
             "files": files,
-            "uses": sum(c.uses for f in files for c in by_file[f]),
+            "uses": sum(weight[f] for f in files),
             "verify": verify.replace("{files}", " ".join(files)),
             "changes": [c.as_dict() for f in files for c in sorted(by_file[f], key=lambda c: c.line)],
         })

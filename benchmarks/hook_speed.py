@@ -198,7 +198,8 @@ def main() -> int:
         make_tree(root, 200 if quick else 2000)
         compileall.compile_dir(str(root), quiet=1)  # .pyc imports: the fastest, the harshest case
         sys.path.insert(0, str(root))
-        config = {"redirects": {"bench_app.legacy": "bench_app.canonical"}}
+        # Telemetry off: these rows measure the hook; its export threads would share the GIL.
+        config = {"exporters": [], "redirects": {"bench_app.legacy": "bench_app.canonical"}}
         print(f"Python {sys.version.split()[0]}; ratios are medians of {pairs} paired samples\n")
         bench_non_legacy(200 if quick else 2000, config, 1 if quick else 3)
         bench_non_legacy(200 if quick else 2000, config, 1 if quick else 3, "bench_tiny",

@@ -298,3 +298,15 @@ def test_library_logging_goes_to_the_ssot_runtime_logger(app: Path, caplog: pyte
     assert any("hook installed" in m and "config=" in m for m in messages)
     assert any("first use of a legacy module" in m and "legacy='app.ws.unified_manager'" in m for m in messages)
     assert any("telemetry started" in m for m in messages)
+
+
+def test_one_span_per_module_and_site(app: Path, telemetry_output: Path) -> None:
+    import importlib
+    import sys
+
+    with ssot_runtime.tracking(CONFIG) as hook:
+        for _ in range(3):
+            sys.modules.pop(LEGACY, None)
+            importlib.import_module(LEGACY)
+        hook.flush()
+    assert len(spans(telemetry_output)) == 1

@@ -68,6 +68,7 @@ class Telemetry:
         self._histogram: Any = None
         self._tracer: Any = None
         self._sent_imports = 0
+        self._spanned: set[tuple[str, str, int, bool]] = set()
         self._generation = 0
         self._limit_logged = False
         self._exit_hooks = False
@@ -104,6 +105,7 @@ class Telemetry:
         self.pid = os.getpid()
         self._generation += 1
         self._sent_imports = 0
+        self._spanned = set()
         instance = _exporters.new_instance_id()
         resource = self._resource(instance)
         if cfg.use_global_providers:
@@ -198,6 +200,10 @@ class Telemetry:
             if timing.error is None:
                 self._histogram.record(timing.seconds, {k: attrs[k] for k in
                                                         ("ssot.legacy.module", "ssot.canonical.module", "ssot.mode")})
+            site = (timing.legacy, timing.file, timing.line, timing.error is not None)
+            if site in self._spanned:
+                continue  # one span per legacy module and site in a process
+            self._spanned.add(site)
             # An empty context: the span never becomes a child of the application's current span.
             span = self._tracer.start_span(SPAN, context=Context(), kind=SpanKind.INTERNAL, attributes=attrs,
                                            start_time=timing.start_ns)

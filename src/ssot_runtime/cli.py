@@ -252,6 +252,10 @@ def _progress(sources: list[str] | None) -> Any:
     return lambda n: progress.advance(task, n)
 
 
+# Commands that live in modules of their own register on `app` when imported.
+from . import _cli_env  # noqa: E402,F401
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     try:

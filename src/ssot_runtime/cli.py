@@ -206,6 +206,94 @@ def check(
                "all allowed")
 
 
+def _config_skip(cfg: Any) -> list[str]:
+    """The configuration's own file: it names every legacy path, and must stay as it is."""
+    source = str(cfg.source).removesuffix(" [tool.ssot_runtime]")
+    return [source] if os.path.isfile(source) and not source.endswith("pyproject.toml") else []
+
+
+@app.command()
+@handles_errors
+def scan(
+    paths: Annotated[list[str], typer.Argument(help="Files and folders to scan.")],
+    traces: Annotated[Optional[list[str]], typer.Option("--traces", help="Traces: mark what ran, list what only ran.")] = None,  # noqa: E501,UP045
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | markdown | json | csv")] = "table",
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
+    legacy: Annotated[Optional[list[str]], typer.Option("--legacy", help="Only legacy paths matching this glob.")] = None,  # noqa: E501,UP045
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Parallel processes (default: cores).")] = None,  # noqa: UP045
+    root: Annotated[Optional[Path], typer.Option("--root", help="Where traced paths are relative to.")] = None,  # noqa: UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: UP045
+) -> None:
+    """Find static references to legacy paths; with --traces, which of them ran and what only ran.
+
+    Example: ssot-runtime scan src/ tests/ --traces .ssot-runtime/ --format markdown
+    """
+    from . import _report, _scan, _traces
+
+    if fmt not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}")
+    cfg = load_config(config)
+    skip = {os.path.abspath(p) for p in _config_skip(cfg)}
+    refs, errors, files = _scan.scan(paths, cfg, only=tuple(legacy or ()), jobs=jobs)
+    refs = [r for r in refs if os.path.abspath(r.file) not in skip]
+    dynamic = None
+    if traces:
+        mapper = _report.PathMapper(list(path_map or ()), None)
+        doc = _report.build_report(_traces.read(traces), mapper=mapper)
+        base = str(root or Path.cwd())
+        for path in doc["legacy_paths"]:
+            for site in path["sites"]:
+                site["file"] = site["file"] if os.path.isabs(site["file"]) else os.path.join(base, site["file"])
+        dynamic = _scan.with_traces(refs, doc, lambda f: f)
+    result = _scan.build_scan(refs, errors, files, dynamic)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(result, indent=2))
+    else:
+        typer.echo(_scan.render_text(result, fmt), nl=False)
+
+
+@app.command()
+@handles_errors
+def fix(
+    paths: Annotated[list[str], typer.Argument(help="Files and folders to rewrite.")],
+    write: Annotated[bool, typer.Option("--write", help="Edit the files in place (atomically).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff, change nothing (the default).")] = False,
+    only_seen: Annotated[Optional[list[str]], typer.Option("--only-seen", help="Traces: only legacy paths they show in use.")] = None,  # noqa: E501,UP045
+    legacy: Annotated[Optional[list[str]], typer.Option("--legacy", help="Only legacy paths matching this glob.")] = None,  # noqa: E501,UP045
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
+) -> None:
+    """Rewrite legacy references to canonical ones (libcst: formatting and comments kept).
+
+    Example: ssot-runtime fix src/ --only-seen .ssot-runtime/ --write
+    """
+    from . import _fix, _report, _traces
+    from ._legacy_names import LegacyNames
+
+    if write and diff:
+        raise CliError("--diff and --write exclude each other")
+    cfg = load_config(config)
+    only = tuple(legacy or ())
+    if only_seen:
+        seen = [p["legacy"] for p in _report.build_report(_traces.read(only_seen))["legacy_paths"]]
+        if only:
+            import fnmatch
+
+            seen = [name for name in seen if any(fnmatch.fnmatchcase(name, g) for g in only)]
+        only = tuple(seen) or ("<nothing seen>",)
+    result = _fix.fix(paths, LegacyNames(cfg, only), skip=_config_skip(cfg))
+    for error in result.errors:
+        typer.echo(f"warning: {error}", err=True)
+    if write:
+        _fix.write(result)
+        for path in sorted(result.changed):
+            typer.echo(f"rewrote {path}")
+        typer.echo(f"{len(result.changed)} of {result.files} files changed")
+    else:
+        typer.echo(result.diff(), nl=False)
+
+
 @app.command("config")
 @handles_errors
 def config_command(

@@ -64,7 +64,10 @@ class LegacyNames:
             return None
         module, _, colon_symbol = text.partition(":")
         parts = module.split(".")
-        for cut in range(len(parts), 0, -1):
+        # Under a package prefix every dotted name looks like a module: a capitalised part is
+        # taken for a symbol (a class), as it almost always is.
+        capital = next((i for i, part in enumerate(parts) if i and part[:1].isupper()), len(parts))
+        for cut in range(capital, 0, -1):
             head = ".".join(parts[:cut])
             if self.module(head) is not None:
                 rest = parts[cut:]

@@ -216,3 +216,30 @@ def test_the_whole_migration_loop_on_the_demo(tmp_path: Path) -> None:
     checked = cli("check", "after", "--baseline", "baseline.json")
     assert checked.returncode == 0 and "gone" in checked.stdout
     assert json.loads(cli("scan", "chat", "--format", "json").stdout)["totals"]["references"] == 0
+
+
+def test_config_export_for_ruff_is_enforced_by_ruff(tmp_path: Path) -> None:
+    root = write_tree(tmp_path)
+    result = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "ruff"])
+    assert result.exit_code == 0
+    (root / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["TID251"]\n\n' + result.stdout)
+    (root / "use.py").write_text("import pkg.old\nfrom pkg.old import OldThing\nimport os\n")
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    checked = subprocess.run([ruff, "check", "--no-cache", "use.py"], cwd=root, capture_output=True, text=True)
+    assert checked.returncode == 1
+    assert checked.stdout.count("TID251") == 3 and "Use pkg.new instead" in checked.stdout
+    assert "Use pkg.new.Thing" in checked.stdout  # the module twice, the renamed symbol once
+
+
+def test_config_export_for_import_linter(tmp_path: Path) -> None:
+    import configparser
+
+    root = write_tree(tmp_path)
+    result = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "import-linter"])
+    parser = configparser.ConfigParser()
+    parser.read_string(result.stdout)
+    contract = parser["importlinter:contract:ssot-runtime-legacy"]
+    assert contract["type"] == "forbidden"
+    assert contract["forbidden_modules"].split() == ["pkg.legacy", "pkg.old"]
+    assert parser["importlinter"]["root_packages"].split() == ["pkg"]
+    assert runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "flake8"]).exit_code == 2

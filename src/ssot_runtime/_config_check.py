@@ -63,3 +63,37 @@ def _importable_parent(name: str) -> bool:
         return importlib.util.find_spec(parent) is not None
     except (ImportError, ValueError):
         return False
+
+
+def export(cfg: Config, tool: str) -> str:
+    """The legacy map for the static tools users already run: ruff's banned-api or import-linter."""
+    modules: dict[str, str] = {}
+    symbols: dict[str, str] = {}
+    for rule in cfg.rules:
+        note = f" ({rule.note})" if rule.note else ""
+        if rule.symbol:
+            symbols[f"{rule.legacy}.{rule.symbol}"] = f"Use {rule.target}.{rule.target_symbol}{note}"
+        else:
+            target = f"{rule.target}.*" if rule.prefix else rule.target
+            modules[rule.legacy] = f"Use {target} instead{note} (ssot-runtime)"
+    if tool == "ruff":
+        lines = ["# In pyproject.toml (or [lint.flake8-tidy-imports.banned-api] in ruff.toml); enable rule TID251.",
+                 "[tool.ruff.lint.flake8-tidy-imports.banned-api]"]
+        for name, msg in {**modules, **symbols}.items():
+            lines.append(f'"{name}".msg = {_toml_string(msg)}')
+        return "\n".join(lines) + "\n"
+    if tool == "import-linter":
+        roots = sorted({name.split(".")[0] for name in (*modules, *(r.target for r in cfg.rules))})
+        lines = ["# In .importlinter or setup.cfg.", "[importlinter]", "root_packages =",
+                 *(f"    {root}" for root in roots), "",
+                 "[importlinter:contract:ssot-runtime-legacy]",
+                 "name = Legacy import paths consolidated by ssot-runtime", "type = forbidden",
+                 "source_modules =", *(f"    {root}" for root in roots),
+                 "forbidden_modules =", *(f"    {name}" for name in sorted(modules)),
+                 "allow_indirect_imports = True"]
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"--export takes ruff or import-linter, not {tool!r}")
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

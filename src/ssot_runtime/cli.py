@@ -299,14 +299,21 @@ def fix(
 def config_command(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Configuration file.")] = None,  # noqa: UP045
     show: Annotated[bool, typer.Option("--show", help="Print the effective configuration.")] = False,
+    export: Annotated[Optional[str], typer.Option("--export", help="ruff | import-linter: the map for static tools.")] = None,  # noqa: E501,UP045
 ) -> None:
     """Validate the configuration; with --show, print the effective one and where it came from.
 
-    Example: ssot-runtime config --show
+    Example: ssot-runtime config --show;  ssot-runtime config --export ruff >> pyproject.toml
     """
-    from ._config_check import check_config
+    from ._config_check import check_config, export as export_map
 
     cfg = load_config(config)
+    if export is not None:
+        try:
+            typer.echo(export_map(cfg, export), nl=False)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        raise typer.Exit(0)
     ok = check_config(cfg, show=show, echo=typer.echo)
     raise typer.Exit(0 if ok else 1)
 

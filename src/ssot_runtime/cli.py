@@ -305,7 +305,8 @@ def config_command(
 
     Example: ssot-runtime config --show;  ssot-runtime config --export ruff >> pyproject.toml
     """
-    from ._config_check import check_config, export as export_map
+    from ._config_check import check_config
+    from ._config_check import export as export_map
 
     cfg = load_config(config)
     if export is not None:

@@ -6,6 +6,8 @@
     for record in handle.snapshot():
         print(record.legacy, record.file, record.line, record.count)
     handle.uninstall()
+
+PYTEST_DONT_REWRITE (the package loads at interpreter start-up, before pytest could rewrite it)
 """
 
 from __future__ import annotations

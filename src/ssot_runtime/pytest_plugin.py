@@ -64,7 +64,8 @@ def _minus(later: dict[SiteKey, int], earlier: dict[SiteKey, int]) -> dict[SiteK
 class SessionUses:
     """The hook of one pytest session and what it saw in each phase."""
 
-    def __init__(self, config: pytest.Config, hook: Hook, *, owned: bool) -> None:
+    def __init__(self, config: pytest.Config, opt: Any, hook: Hook, *, owned: bool,
+                 baseline: dict[str, Any] | None = None) -> None:
         import time
 
         self.config = config
@@ -83,19 +84,11 @@ class SessionUses:
         self.phases_path: str | None = None
         self.problems: list[str] = []
         self.finished = False
-        opt = config.known_args_namespace if hasattr(config, "known_args_namespace") else config.option
+        self.baseline_written = False
         self.strict = bool(getattr(opt, "ssot_strict", False))
         self.baseline_path: str | None = getattr(opt, "ssot_baseline", None)
         self.write_baseline_path: str | None = getattr(opt, "ssot_write_baseline", None)
-        self.baseline: dict[str, Any] | None = None
-        if self.baseline_path:
-            from ._check import read_baseline
-            from ._errors import SsotRuntimeError
-
-            try:
-                self.baseline = read_baseline(self.baseline_path)
-            except SsotRuntimeError as exc:
-                raise pytest.UsageError(f"--ssot-baseline: {exc}") from None
+        self.baseline = baseline
 
     @property
     def output(self) -> str:
@@ -131,6 +124,7 @@ class SessionUses:
 
             try:
                 write_baseline(report, self.write_baseline_path)
+                self.baseline_written = True
             except OSError as exc:
                 self.problems.append(f"cannot write the baseline {self.write_baseline_path}: {exc}")
         if self.strict or self.baseline is not None:
@@ -241,7 +235,7 @@ class SessionUses:
     def summary(self, terminal: Any) -> None:
         terminal.write_sep("=", "ssot-runtime")
         if not self.hook.installed and self.owned:
-            terminal.write_line("hook not installed: SSOT_RUNTIME_DISABLED is set")
+            terminal.write_line("hook not installed: SSOT_RUNTIME_DISABLED is set (nothing is recorded)")
         mapper = self.mapper()
         totals = {phase: (sum(self.phases[phase].values()), len(self.phases[phase])) for phase in PHASES}
         uses = sum(self.uses(k) for k in self.records)
@@ -262,7 +256,7 @@ class SessionUses:
             terminal.write_line(f"traces in {self.output}")
         if self.phases_path:
             terminal.write_line(f"phases in {self.phases_path}")
-        if self.write_baseline_path and not any(self.write_baseline_path in p for p in self.problems):
+        if self.baseline_written:
             terminal.write_line(f"baseline written to {self.write_baseline_path}")
         for problem in self.problems:
             terminal.write_line(f"warning: {problem}", yellow=True)
@@ -272,7 +266,7 @@ class SessionUses:
                 terminal.write_line(f"legacy uses within the baseline ({against})", green=True)
             else:
                 label = "strict: session failed" if self.failed_strict else "not failing (no --ssot-strict)"
-                terminal.write_line(f"{len(self.check.offending)} uses beyond the baseline ({against}); {label}:",
+                terminal.write_line(f"{len(self.check.offending)} sites beyond the baseline ({against}); {label}:",
                                     red=True)
                 for line in self.check.offending:
                     terminal.write_line(f"  {line}", red=self.failed_strict)
@@ -287,11 +281,10 @@ class SessionUses:
 _KEY: pytest.StashKey[SessionUses] = pytest.StashKey()
 
 
-def _start(config: pytest.Config) -> None:
-    """Install the hook for the session (once), if ``--ssot-runtime`` was given."""
+def _start(config: pytest.Config, opt: Any) -> None:
+    """Install the hook for the session (once), if ``--ssot-runtime`` was given in ``opt``."""
     if _KEY in config.stash:
         return
-    opt = config.known_args_namespace if hasattr(config, "known_args_namespace") else config.option
     value = getattr(opt, "ssot_runtime", None)
     if value is None:
         if getattr(opt, "ssot_strict", False) or getattr(opt, "ssot_baseline", None) or \
@@ -305,11 +298,19 @@ def _start(config: pytest.Config) -> None:
             not os.environ.get("PYTEST_XDIST_WORKER"):
         raise pytest.UsageError("--ssot-strict does not support pytest-xdist yet: run with -n 0 or -p no:xdist")
     import ssot_runtime
-    from ssot_runtime._errors import ConfigError
+    from ssot_runtime._errors import ConfigError, SsotRuntimeError
 
+    baseline = None
+    if getattr(opt, "ssot_baseline", None):
+        from ._check import read_baseline
+
+        try:
+            baseline = read_baseline(opt.ssot_baseline)
+        except SsotRuntimeError as exc:
+            raise pytest.UsageError(f"--ssot-baseline: {exc}") from None
     existing = ssot_runtime.active_hook()
     if existing is not None:  # `ssot-runtime run -- pytest --ssot-runtime`: the process has one already
-        uses = SessionUses(config, existing, owned=False)
+        uses = SessionUses(config, opt, existing, owned=False, baseline=baseline)
     else:
         try:
             cfg = ssot_runtime.load_config(value or None)
@@ -317,19 +318,20 @@ def _start(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--ssot-runtime: {exc}") from None
         # Absolute now: a test that changes the working directory must not move the traces.
         cfg = cfg.replace(output=os.path.abspath(cfg.output))
-        uses = SessionUses(config, ssot_runtime.install(cfg), owned=True)
+        uses = SessionUses(config, opt, ssot_runtime.install(cfg), owned=True, baseline=baseline)
     config.stash[_KEY] = uses
     config.add_cleanup(uses.close)  # also when the session ends before pytest_unconfigure
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    _start(early_config)  # before the initial conftests import anything
+    # The command line is parsed in full later: options are in known_args_namespace for now.
+    _start(early_config, early_config.known_args_namespace)  # before the initial conftests import anything
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    _start(config)  # when loaded too late for the hook above (pytest_plugins in a conftest)
+    _start(config, config.option)  # when loaded too late for the hook above (pytest_plugins in a conftest)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

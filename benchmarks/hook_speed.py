@@ -24,20 +24,8 @@ from pathlib import Path
 
 import ssot_runtime
 
-ROWS: list[dict[str, object]] = []
-
-
-def paired(measure: Callable[[], float], baseline: Callable[[], float], pairs: int) -> float:
-    """Median over ``pairs`` of measure/baseline, alternating which runs first."""
-    ratios = []
-    for i in range(pairs):
-        if i % 2:
-            b, m = baseline(), measure()
-        else:
-            m, b = measure(), baseline()
-        ratios.append(m / b)
-    return statistics.median(ratios)
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROWS, info, paired, row  # noqa: E402
 
 def loop_timer(source: str, namespace: dict[str, object], n: int) -> Callable[[], float]:
     """A timer running ``source`` n times inside one function (locals, no timeit overhead)."""
@@ -75,6 +63,17 @@ def make_tree(root: Path, modules: int) -> None:
     (root / "bench_app" / "canonical.py").write_text(
         "class Foo:\n    pass\n\ndef helper():\n    return 1\n" + "".join(f"V{i} = {i}\n" for i in range(50))
     )
+    shims = {
+        "shim_forward.py": "import bench_app.canonical as _c\n\n\ndef __getattr__(name):\n"
+                           "    return getattr(_c, name)\n",
+        "shim_warn.py": "import warnings\nimport bench_app.canonical as _c\n\n\ndef __getattr__(name):\n"
+                        "    warnings.warn(f'bench_app.shim_warn.{name} is deprecated', DeprecationWarning, 2)\n"
+                        "    return getattr(_c, name)\n",
+        "file_shim.py": "import warnings\nwarnings.warn('bench_app.file_shim is deprecated', DeprecationWarning, 2)\n"
+                        "from bench_app.canonical import *  # noqa\n",
+    }
+    for name, text in shims.items():
+        (root / "bench_app" / name).write_text(text)
     for package, body in (("bench_gen", MODULE), ("bench_tiny", "X = {i}\ndef f():\n    return X\n")):
         folder = root / package
         folder.mkdir()
@@ -129,12 +128,6 @@ def describe{i}():
 
 
 
-def row(name: str, ratio: float, target: float, detail: str) -> None:
-    ok = "PASS" if ratio <= target else "MISS"
-    ROWS.append({"name": name, "ratio": round(ratio, 3), "target": target, "detail": detail, "result": ok})
-    print(f"{name:<48} {ratio:8.3f}x  target <= {target:<6} {ok}  {detail}")
-
-
 def bench_non_legacy(modules: int, config: dict[str, object], rounds: int, package: str = "bench_gen",
                      label: str = "non-legacy import, hook vs none", target: float | None = 1.01) -> None:
     """Importing .pyc modules with the finder in sys.meta_path vs without.
@@ -179,9 +172,38 @@ def bench_non_legacy(modules: int, config: dict[str, object], rounds: int, packa
     detail = (f"{modules} .pyc modules x {rounds} rounds, {len(ratios)} pairs; median extra "
               f"{statistics.median(extra) * 1e9:.0f} ns an import; finder miss alone {per_call * 1e9:.0f} ns")
     if target is None:
-        print(f"{label:<48} {statistics.median(ratios):8.3f}x  (information) {detail}")
+        info(label, statistics.median(ratios), detail)
     else:
         row(label, statistics.median(ratios), target, detail)
+
+
+def peers(ns: dict[str, object], n: int, pairs: int, ours: float) -> None:
+    """Row 2's peers, each against the same plain read in the same run."""
+    import six
+    import wrapt
+
+    exec("import bench_app.shim_forward as shim_forward\nimport bench_app.shim_warn as shim_warn", ns)
+    sys.modules["bench_app.alias_mod"] = sys.modules["bench_app.canonical"]
+    exec("import bench_app.alias_mod as alias_mod", ns)
+    ns["proxy"] = wrapt.ObjectProxy(sys.modules["bench_app.canonical"])
+    six.add_move(six.MovedModule("bench_canonical", "bench_app.canonical", "bench_app.canonical"))
+    ns["moves"] = six.moves
+    base = loop_timer("canonical.Foo", ns, n)
+    recorders = []
+    for label, expr, records in (
+        ("peer: pure alias (sys.modules entry)", "alias_mod.Foo", False),
+        ("peer: PEP 562 shim that forwards", "shim_forward.Foo", False),
+        ("peer: PEP 562 shim + warnings.warn per read", "shim_warn.Foo", True),
+        ("peer: six.moves MovedModule", "moves.bench_canonical.Foo", False),
+        ("peer: wrapt.ObjectProxy module wrapper", "proxy.Foo", False),
+    ):
+        ratio = paired(loop_timer(expr, ns, n), base, pairs)
+        info(f"  ({label})", ratio, "records nothing" if not records else "warns on every read")
+        if records:
+            recorders.append(ratio)
+    if recorders:
+        row("hot read: ours beats every peer that records or warns", ours / min(recorders), 1.0,
+            "ratio of our row to the cheapest recording or warning peer")
 
 
 def main() -> int:
@@ -210,6 +232,7 @@ def main() -> int:
         exec("import bench_app.canonical as canonical\nimport bench_app.legacy as legacy", ns)
         hot = paired(loop_timer("legacy.Foo", ns, n), loop_timer("canonical.Foo", ns, n), pairs)
         row("hot legacy.Foo read (recorded) vs canonical.Foo", hot, 40, f"{n} reads a sample")
+        peers(ns, n, pairs, hot)
         from_ = paired(loop_timer("from bench_app.legacy import Foo", ns, n // 4),
                        loop_timer("from bench_app.canonical import Foo", ns, n // 4), pairs)
         row("from legacy import Foo vs from canonical import Foo", from_, 2.5, f"{n // 4} imports a sample")
@@ -230,13 +253,21 @@ def main() -> int:
                        first_n),
             pairs,
         )
-        print(f"{'  (floor: a bare finder + loader, no recording)':<48} {floor:8.3f}x  (information)")
+        info("  (floor: a bare finder + loader, no recording)", floor, "same measure")
+        shim = paired(
+            loop_timer("sys.modules.pop('bench_app.file_shim', None); import_module('bench_app.file_shim')", env,
+                       first_n),
+            loop_timer("sys.modules.pop('bench_app.nothing', None); import_module('bench_app.canonical')", env,
+                       first_n),
+            pairs,
+        )
+        info("  (peer: a file shim, `import *` + warning)", shim, "first import of the .pyc shim")
         stmt = paired(
             loop_timer("sys.modules.pop('bench_app.legacy', None); import bench_app.legacy", env, first_n),
             loop_timer("sys.modules.pop('bench_app.nothing', None); import bench_app.canonical", env, first_n),
             pairs,
         )
-        print(f"{'  (same, import statements both sides)':<48} {stmt:8.3f}x  (information)")
+        info("  (same, import statements both sides)", stmt, "import statements instead of import_module")
         total = sum(r.count for r in hook.snapshot())
         hook.uninstall()
         print(f"\n{total} uses recorded during the run")

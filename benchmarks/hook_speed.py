@@ -25,7 +25,8 @@ from pathlib import Path
 import ssot_runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROWS, info, paired, row  # noqa: E402
+from _common import ROWS, info, paired, row
+
 
 def loop_timer(source: str, namespace: dict[str, object], n: int) -> Callable[[], float]:
     """A timer running ``source`` n times inside one function (locals, no timeit overhead)."""

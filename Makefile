@@ -35,8 +35,8 @@ lint: $(STAMP) ## ruff on src and tests
 typecheck: $(STAMP) ## mypy --strict on src
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## The hook's speed figures (ratios measured in one run)
-	$(PY) benchmarks/hook_speed.py --json benchmarks/results/hook_speed.json
+bench: $(STAMP) ## Every benchmark row (ratios measured in one run) -> benchmarks/results/latest.json
+	$(PY) benchmarks/run.py
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -147,7 +147,7 @@ def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool =
             raise TraceReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
         with stream if path != "-" else _nullcontext(stream):
             for number, text in enumerate(stream, 1):
-                if not text.strip():
+                if len(text) < 3 and not text.strip():
                     continue
                 agg.lines += 1
                 try:
@@ -194,31 +194,42 @@ def _merge(agg: Aggregate, batch: dict[str, Any], filters: Filters) -> None:
 
 
 def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str, filters: Filters) -> None:
+    # The hot loop of a report: one pass per data point, no helper calls for the common case.
     temporality = int(data.get("aggregationTemporality", CUMULATIVE))
+    sites = agg.sites
+    check_legacy = bool(filters.legacy)
+    check_time = filters.since_ns is not None or filters.until_ns is not None
     for point in data.get("dataPoints", ()):
-        attrs = _attrs(point.get("attributes"))
+        attrs = {a["key"]: v for a in point.get("attributes") or () for v in a["value"].values()}
         legacy = attrs["ssot.legacy.module"]
         time_ns = int(point.get("timeUnixNano", 0))
-        if not filters.legacy_ok(legacy) or not filters.time_ok(time_ns):
+        if (check_legacy and not filters.legacy_ok(legacy)) or (check_time and not filters.time_ok(time_ns)):
             continue
-        value = int(point["asInt"]) if "asInt" in point else int(point.get("asDouble", 0))
-        key = (legacy, attrs.get("ssot.legacy.symbol"), str(_first(attrs, _FILE_KEYS, "<unknown>")),
-               int(_first(attrs, _LINE_KEYS, 0)), str(_first(attrs, _FUNCTION_KEYS, "<unknown>")))
-        site = agg.sites.get(key)
+        raw = point.get("asInt")
+        value = int(raw) if raw is not None else int(point.get("asDouble", 0))
+        key = (legacy, attrs.get("ssot.legacy.symbol"),
+               str(attrs.get("code.file.path") or attrs.get("code.filepath") or "<unknown>"),
+               int(attrs.get("code.line.number") or attrs.get("code.lineno") or 0),
+               str(attrs.get("code.function.name") or attrs.get("code.function") or "<unknown>"))
+        site = sites.get(key)
         if site is None:
-            site = agg.sites[key] = Site(*key, canonical=str(attrs.get("ssot.canonical.module", "")),
-                                         canonical_symbol=attrs.get("ssot.canonical.symbol"))
+            site = sites[key] = Site(*key, canonical=str(attrs.get("ssot.canonical.module", "")),
+                                     canonical_symbol=attrs.get("ssot.canonical.symbol"))
         site.services.add(service)
         site.processes.add(process)
         if temporality == DELTA:
             site.uses += value
             if value:
-                _seen(site, time_ns)
+                if not site.first_seen or time_ns < site.first_seen:
+                    site.first_seen = time_ns
+                if time_ns > site.last_seen:
+                    site.last_seen = time_ns
         else:
-            series = (key, process, int(point.get("startTimeUnixNano", 0)))
+            start = int(point.get("startTimeUnixNano", 0))
+            series = (key, process, start)
             previous = agg._cumulative.get(series)
             if previous is None or time_ns >= previous[0]:
-                agg._cumulative[series] = (time_ns, int(point.get("startTimeUnixNano", 0)), value)
+                agg._cumulative[series] = (time_ns, start, value)
             if previous is None or value > previous[2]:
                 _seen(site, time_ns)
 

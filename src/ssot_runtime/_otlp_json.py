@@ -20,6 +20,11 @@ if TYPE_CHECKING:
 
 def any_value(value: object) -> dict[str, Any]:
     """An OTLP ``AnyValue``."""
+    kind = type(value)
+    if kind is str:  # most attributes: the fast path first
+        return {"stringValue": value}
+    if kind is int:
+        return {"intValue": str(value)}
     if isinstance(value, bool):
         return {"boolValue": value}
     if isinstance(value, int):
@@ -36,7 +41,9 @@ def any_value(value: object) -> dict[str, Any]:
 
 
 def attributes(attrs: Mapping[str, object] | None) -> list[dict[str, Any]]:
-    return [{"key": key, "value": any_value(value)} for key, value in (attrs or {}).items()]
+    if not attrs:
+        return []
+    return [{"key": key, "value": any_value(value)} for key, value in attrs.items()]
 
 
 def _scope(scope: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp]'
 	touch $(STAMP)
 
-.PHONY: help venv demo test lint typecheck bench clean
+.PHONY: help venv demo test test-all test-others lint typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the repor
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest
 
+test-all: $(STAMP) ## Run the suite on every supported Python (3.10-3.13; venvs kept in .nox)
+	$(VENV)/bin/nox
+
+test-others: $(STAMP) ## Run the suite on the supported Pythons other than the default one (CI runs it after make test)
+	$(VENV)/bin/nox -s $$($(PY) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(" ".join(f"tests-3.{m}" for m in range(10, 14) if f"3.{m}" != v))')
+
 lint: $(STAMP) ## ruff on src and tests
 	$(VENV)/bin/ruff check src tests
 
@@ -39,4 +45,4 @@ bench: $(STAMP) ## Every benchmark row (ratios measured in one run) -> benchmark
 	$(PY) benchmarks/run.py
 
 clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -340,8 +340,17 @@ class Hook:
             return self
         sys.meta_path.insert(0, self.finder)
         self._show_warnings()
+        import atexit
+
+        # Now, not at the first use: callbacks the application registers later run before
+        # ours (atexit is last in, first out), so a use inside one of them is still flushed.
+        atexit.register(self._at_exit)
         self.installed = True
         return self
+
+    def _at_exit(self) -> None:
+        if self.telemetry is not None:
+            self.telemetry.shutdown()
 
     def _show_warnings(self) -> None:
         # DeprecationWarning is ignored by default outside __main__; ours is shown unless the
@@ -369,6 +378,9 @@ class Hook:
         if not self.installed:
             return
         self.installed = False
+        import atexit
+
+        atexit.unregister(self._at_exit)
         if self.telemetry is not None:
             self.telemetry.shutdown()
         while self.finder in sys.meta_path:

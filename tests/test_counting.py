@@ -78,6 +78,35 @@ def test_import_module_counts_one_use_per_call(app: Path, tmp_path: Path) -> Non
     assert uses.records[0].function == "user_code.load"
 
 
+def test_import_module_of_a_loaded_module_counts_every_call_in_threads(app: Path, tmp_path: Path) -> None:
+    """3.10's cached _find_and_load reads nothing of the module: counted through its lock probe."""
+    user = tmp_path / "user_threads.py"
+    with capture(CONFIG) as uses:
+        import app.ws.unified_manager  # noqa: F401  (loaded before the threads start)
+
+        ns = run(
+            """
+            import importlib
+            def load(n):
+                for _ in range(n):
+                    importlib.import_module("app.ws.unified_manager")
+            """,
+            user,
+        )
+        load = ns["load"]
+        threads = [threading.Thread(target=load, args=(250,)) for _ in range(4)]  # type: ignore[arg-type]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    line = line_of(user, "importlib.import_module(")
+    assert counts(uses.records)[(LEGACY, None, line)] == 1000
+    from importlib import _bootstrap  # type: ignore[attr-defined]
+
+    # Uninstalled: no probe is left in 3.10's lock table (nor anything of ours on later versions).
+    assert type(_bootstrap._module_locks.get(LEGACY)).__name__ != "LockProbe"
+
+
 def test_from_import_counts_each_name_and_no_module_use(app: Path, tmp_path: Path) -> None:
     user = tmp_path / "user_from.py"
     with capture(CONFIG) as uses:

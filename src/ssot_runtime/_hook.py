@@ -6,6 +6,7 @@ import sys
 import time
 from _thread import allocate_lock
 
+from . import _lock_probe
 from ._binding import Binding, warn_at
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
@@ -136,6 +137,7 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
             try:
                 binding.observe(module)
                 binding.hook.bindings[binding.legacy] = binding
+                binding.watch_cached_imports()
             except Exception:
                 binding.hook.internal_error()
                 return
@@ -390,6 +392,7 @@ class Hook:
             if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):
                 del sys.modules[name]
         for name, binding in list(self.bindings.items()):
+            _lock_probe.uninstall(name, binding.probe)
             module = binding.module
             if isinstance(module, ObservedModule):
                 module.__class__ = ModuleType  # type: ignore[assignment]

@@ -15,11 +15,18 @@ import sys
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import FrameType
+    from types import FrameType, ModuleType
     from typing import Any
 
 NEEDED = sys.version_info < (3, 11)
 _getframe = sys._getframe
+
+
+def _importlib_bootstrap() -> ModuleType:
+    """``importlib._bootstrap`` as a plain module (typeshed knows nothing of its private names)."""
+    import importlib  # noqa: F401  (loads importlib._bootstrap's public alias)
+
+    return sys.modules["importlib._bootstrap"]
 
 
 class LockProbe:
@@ -29,8 +36,7 @@ class LockProbe:
 
     def __init__(self, name: str, module: object, previous: Callable[[], Any] | None,
                  on_cached: Callable[[FrameType], None]) -> None:
-        from importlib import _bootstrap  # type: ignore[attr-defined]
-
+        _bootstrap = _importlib_bootstrap()
         self._name = name
         self._module = module
         self._previous = previous  # the weak reference it replaces, if any
@@ -55,8 +61,7 @@ def install(name: str, module: object, on_cached: Callable[[FrameType], None]) -
     if not NEEDED:
         return None
     import _imp
-    from importlib import _bootstrap  # type: ignore[attr-defined]
-
+    _bootstrap = _importlib_bootstrap()
     _imp.acquire_lock()
     try:
         locks: dict[str, Any] = _bootstrap._module_locks
@@ -75,8 +80,7 @@ def uninstall(name: str, probe: LockProbe | None) -> None:
     if probe is None:
         return
     import _imp
-    from importlib import _bootstrap  # type: ignore[attr-defined]
-
+    _bootstrap = _importlib_bootstrap()
     _imp.acquire_lock()
     try:
         locks: dict[str, Any] = _bootstrap._module_locks

@@ -328,3 +328,42 @@ def test_real_parent_package_first_execution(app: Path, tmp_path: Path, statemen
     with capture(CONFIG) as uses:
         run(statement + "\n", tmp_path / "user_parent.py")
     assert uses.count(LEGACY, None) == 1
+
+
+def test_function_names_carry_class_and_nesting_on_every_version(app: Path, tmp_path: Path) -> None:
+    """3.10 has no co_qualname: ``__main__.handle`` there, ``__main__.Service.handle`` from 3.11."""
+    user = tmp_path / "user_names.py"
+    with capture(CONFIG) as uses:
+        ns = run(
+            """
+            import functools
+
+            class Service:
+                def handle(self):
+                    import app.ws.unified_manager  # handle
+
+                    def inner():
+                        return [__import__("app.ws.unified_manager") for _ in range(1)]  # inner
+                    return inner()
+
+                @staticmethod
+                @functools.lru_cache(maxsize=None)
+                def decorated():
+                    import app.ws.unified_manager  # decorated
+
+            load = lambda: __import__("app.ws.unified_manager")  # lambda
+            """,
+            user,
+        )
+        service = ns["Service"]()  # type: ignore[operator]
+        service.handle()
+        service.decorated()
+        ns["load"]()  # type: ignore[operator]
+    names = {r.line: r.function for r in uses.records}
+    assert names == {
+        line_of(user, "# handle"): "user_code.Service.handle",
+        # 3.12 inlines comprehensions: named after the function they run in, on every version.
+        line_of(user, "# inner"): "user_code.Service.handle.<locals>.inner",
+        line_of(user, "# decorated"): "user_code.Service.decorated",
+        line_of(user, "# lambda"): "user_code.<lambda>",
+    }

@@ -516,5 +516,11 @@ def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
 
     f_globals = frame.f_globals
     registry = None if always else f_globals.setdefault("__warningregistry__", {})
+    # The globals help linecache find the source through the module's loader. From 3.12 they
+    # make importlib warn first ("Module globals is missing a __spec__.loader") where the spec
+    # has no loader (a script's __main__): -W error then raises that instead of ours. Such code
+    # is read from its file by name.
+    spec = f_globals.get("__spec__")
+    module_globals = f_globals if getattr(spec, "loader", None) is not None else None
     warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,
-                           module=f_globals.get("__name__"), registry=registry, module_globals=f_globals)
+                           module=f_globals.get("__name__"), registry=registry, module_globals=module_globals)

@@ -416,14 +416,18 @@ class Binding:
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
                 recorder = self.hook.recorder
-                recorder.defer(self.record_first_import, FrameInfo(user.f_code, user.f_lasti, user.f_globals),
-                               count, self.load_ns, recorder.now())
+                recorder.defer(self._record_deferred, user.f_code, user.f_lasti, user.f_globals, count,
+                               self.load_ns, recorder.now())
             else:
                 self.record_first_import(user, count, self.load_ns)
         except _INTENDED:
             raise
         except Exception:
             self.hook.internal_error()
+
+    def _record_deferred(self, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
+                         load_ns: tuple[int, int], seen: float) -> None:
+        self.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
 
     def record_first_import(self, user: FrameType | FrameInfo | None, count: bool, load_ns: tuple[int, int],
                             seen: float | None = None) -> None:

@@ -124,13 +124,14 @@ def test_report_formats(traces: Path) -> None:
 def test_bad_lines_are_skipped_and_counted_or_fatal_with_strict(traces: Path, tmp_path: Path) -> None:
     (metrics,) = traces.glob("*.metrics.jsonl")
     broken = tmp_path / "broken.jsonl"
+    good = len(metrics.read_text().splitlines())  # the flush's line and the exit's (process evidence)
     broken.write_text(metrics.read_text() + "{not json\n" + '{"resourceMetrics": [{"scopeMetrics": 3}]}\n')
     result = invoke("report", str(broken), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["sources"]["skipped_lines"] == 2
-    assert f"{broken}:2" in result.stderr and f"{broken}:3" in result.stderr
+    assert f"{broken}:{good + 1}" in result.stderr and f"{broken}:{good + 2}" in result.stderr
     strict = invoke("report", str(broken), "--strict")
-    assert strict.exit_code == 2 and f"{broken}:2" in strict.stderr
+    assert strict.exit_code == 2 and f"{broken}:{good + 1}" in strict.stderr
     assert invoke("report", str(tmp_path / "missing")).exit_code == 2
 
 

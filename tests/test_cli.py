@@ -174,9 +174,7 @@ def test_config_command(tmp_path: Path, app: Path) -> None:
     good = tmp_path / "good.toml"
     good.write_text('[redirects]\n"app.ws.unified_manager" = "app.ws.websocket_manager"\n')
     result = invoke("config", "--config", str(good))
-    assert result.exit_code == 0 and "ok: 1 rules" in result.stdout
-    shown = invoke("config", "--config", str(good), "--show").stdout
-    assert "mode = 'redirect'" in shown and "'app.ws.unified_manager' = 'app.ws.websocket_manager'" in shown
+    assert result.exit_code == 0 and "ok: 1 rule from" in result.stdout
     missing = tmp_path / "missing.toml"
     missing.write_text('[redirects]\n"app.old" = "app.not_there"\n')
     result = invoke("config", "--config", str(missing))

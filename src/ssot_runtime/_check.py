@@ -29,9 +29,10 @@ def site_key(site: dict[str, Any]) -> str:
     return f"{site['file']}::{site['function']}::{site['symbol'] or ''}"
 
 
-def baseline_from(report: dict[str, Any]) -> dict[str, Any]:
+def baseline_from(report: dict[str, Any], root: str | None = None) -> dict[str, Any]:
     return {
         "schema": BASELINE_SCHEMA,
+        **({"root": root} if root else {}),
         "legacy_paths": {
             path["legacy"]: {"uses": path["uses"], "sites": sorted({site_key(s) for s in path["sites"]})}
             for path in report["legacy_paths"]
@@ -39,12 +40,15 @@ def baseline_from(report: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_baseline(report: dict[str, Any], path: str) -> None:
-    text = json.dumps(baseline_from(report), indent=2, sort_keys=True) + "\n"
+def write_baseline(report: dict[str, Any], path: str, root: str | None = None) -> int:
+    """Write the baseline; return how many site keys it stores (two sites of a function share one)."""
+    data = baseline_from(report, root)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         f.write(text)
     os.replace(tmp, path)
+    return sum(len(entry["sites"]) for entry in data["legacy_paths"].values())
 
 
 def read_baseline(path: str) -> dict[str, Any]:
@@ -64,10 +68,22 @@ def read_baseline(path: str) -> dict[str, Any]:
 class CheckResult:
     offending: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    new_sites: int = 0
+    new_uses: int = 0
+    over_limit: int = 0  # legacy paths with more than --max-uses
 
     @property
     def ok(self) -> bool:
         return not self.offending
+
+    def describe(self) -> str:
+        """``2 sites (12 uses)``, and the legacy paths over ``--max-uses``."""
+        from ._coverage import plural
+
+        parts = [f"{plural(self.new_sites, 'site')} ({plural(self.new_uses, 'use')})"] if self.new_sites else []
+        if self.over_limit:
+            parts.append(f"{plural(self.over_limit, 'legacy path')} over --max-uses")
+        return " and ".join(parts)
 
 
 def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int | None) -> CheckResult:
@@ -79,12 +95,15 @@ def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int
         legacy = path["legacy"]
         known = allowed.get(legacy)
         if max_uses is not None and path["uses"] > max_uses:
+            result.over_limit += 1
             result.offending.append(f"{legacy}: {path['uses']} uses, more than --max-uses {max_uses}")
         for site in path["sites"]:
             key = site_key(site)
             seen.add((legacy, key))
             if known is None or key not in known.get("sites", ()):
                 why = "new legacy path" if known is None else "new site"
+                result.new_sites += 1
+                result.new_uses += site["uses"]
                 symbol = f" ({site['symbol']})" if site["symbol"] else ""
                 result.offending.append(f"{site['file']}:{site['line']}: {why}: {legacy}{symbol} in "
                                         f"{site['function']}, {site['uses']} uses; use {path['canonical']}")

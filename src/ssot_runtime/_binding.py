@@ -334,7 +334,11 @@ class Binding:
 
             return hit_and_warn
         if self.hook.first_warning(site.key):
-            self.hook.warn(message, frame, always=False)
+            try:
+                self.hook.warn(message, frame, always=False)
+            except LegacyImportWarning:  # -W error: raised at the user's line, and the use still counts
+                site.hit()
+                raise
         return site.hit
 
     def _message(self, attr: str | None, canonical: str, canonical_symbol: str | None, note: str) -> str:

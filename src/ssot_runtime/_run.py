@@ -46,6 +46,9 @@ def run_command(command: list[str], *, config: Path | None = None, output: Path 
     env = child_environment(config, output, mode)
     # Made now: a run with no legacy use at all leaves an empty folder, which reports zero uses.
     os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
+    from . import _run_outputs
+
+    before = _run_outputs.sizes(env["SSOT_RUNTIME_OUTPUT"])
     try:
         child = subprocess.Popen(command, env=env)
     except OSError as exc:
@@ -58,7 +61,8 @@ def run_command(command: list[str], *, config: Path | None = None, output: Path 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    print(f"ssot-runtime: traces in {env['SSOT_RUNTIME_OUTPUT']}", file=sys.stderr)
+    for line in _run_outputs.describe(load_config(config, environ=env), env, before):
+        print(line, file=sys.stderr)
     if code < 0:  # ended by a signal: end the same way, so the caller sees what it would have seen
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)

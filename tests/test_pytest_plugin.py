@@ -130,7 +130,7 @@ def test_strict_without_a_baseline_fails_on_any_use(project: pytest.Pytester, te
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=2)  # the tests passed: the legacy uses fail the session
     result.stdout.fnmatch_lines([
-        "3 sites beyond the baseline (no baseline: nothing is allowed); strict: session failed:",
+        "3 sites (* uses) beyond the baseline (no baseline: nothing is allowed); strict: session failed:",
         "  test_uses.py:6: new legacy path: oldpkg.legacy (work) in test_uses.test_work, 3 uses; use newpkg.canonical",
     ])
     doc = phases(telemetry_output)
@@ -145,7 +145,7 @@ def test_strict_without_a_baseline_fails_on_any_use(project: pytest.Pytester, te
 def test_strict_with_a_baseline(project: pytest.Pytester, telemetry_output: Path) -> None:
     written = project.runpytest_subprocess("--ssot-runtime", "--ssot-write-baseline=baseline.json")
     assert written.ret == 0, written.stdout.str()
-    written.stdout.fnmatch_lines(["baseline written to baseline.json"])
+    written.stdout.fnmatch_lines(["baseline written to baseline.json (site keys relative to *)"])
     baseline = json.loads((project.path / "baseline.json").read_text())
     assert baseline["legacy_paths"]["oldpkg.legacy"]["sites"] == [
         "test_uses.py::test_uses.<module>::", "test_uses.py::test_uses.test_value::VALUE",
@@ -161,12 +161,12 @@ def test_strict_with_a_baseline(project: pytest.Pytester, telemetry_output: Path
     missing = project.runpytest_subprocess("--ssot-strict", "--ssot-baseline", "baseline.json", "--ssot-runtime")
     assert missing.ret == pytest.ExitCode.TESTS_FAILED
     missing.stdout.fnmatch_lines([
-        "1 sites beyond the baseline (baseline baseline.json); strict: session failed:",
+        "1 site (* use*) beyond the baseline (baseline baseline.json); strict: session failed:",
         "  test_uses.py:10: new site: oldpkg.legacy (VALUE) in test_uses.test_value, 1 uses; use newpkg.canonical"])
     # The same without --ssot-strict: reported, not failing.
     report_only = project.runpytest_subprocess("--ssot-baseline", "baseline.json", "--ssot-runtime")
     assert report_only.ret == 0
-    report_only.stdout.fnmatch_lines(["1 sites beyond the baseline (baseline baseline.json); not failing*"])
+    report_only.stdout.fnmatch_lines(["1 site (* use*) beyond the baseline (baseline baseline.json); not failing*"])
 
     # Baselines written by `ssot-runtime check` without --root hold absolute paths: they match too.
     absolute = {"schema": "ssot-runtime/baseline/v1", "legacy_paths": {"oldpkg.legacy": {"uses": 5, "sites": [

@@ -64,6 +64,20 @@ def read_baseline(path: str) -> dict[str, Any]:
     return data
 
 
+def normalise(baseline: dict[str, Any], mapper: Any) -> dict[str, Any]:
+    """The baseline with absolute paths under the root made relative, as the report's are."""
+    paths: dict[str, Any] = {}
+    for legacy, entry in (baseline.get("legacy_paths") or {}).items():
+        entry = dict(entry)
+        sites = []
+        for key in entry.get("sites", ()):
+            parts = str(key).rsplit("::", 2)
+            sites.append("::".join([mapper(parts[0]), *parts[1:]]) if len(parts) == 3 else key)
+        entry["sites"] = sites
+        paths[legacy] = entry
+    return {**baseline, "legacy_paths": paths}
+
+
 @dataclass
 class CheckResult:
     offending: list[str] = field(default_factory=list)

@@ -10,16 +10,16 @@ import typer
 
 from ._cli_read import OptionError, project_root, read_traces, skipped_message, time_option
 from ._report import PathMapper
-from .cli import FORMATS, CliError, app, handles_errors, progress_bar
+from .cli import FORMATS, CliError, Command, app, handles_errors, progress_bar
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
 REPEAT = " Repeat the option for more."
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def report(
-    sources: Annotated[Optional[list[str]], typer.Argument(metavar="[SOURCE]...", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
+    sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     top: Annotated[Optional[int], typer.Option("--top", metavar="N", min=1, help="Sites shown per legacy path.", show_default="all")] = None,  # noqa: E501,UP045
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Paths relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
@@ -65,10 +65,10 @@ def _mapper(path_map: list[str] | None, root: str) -> PathMapper:
         raise OptionError(str(exc)) from None
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def check(
-    sources: Annotated[Optional[list[str]], typer.Argument(metavar="[SOURCE]...", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
+    sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
     baseline: Annotated[Optional[Path], typer.Option("--baseline", metavar="FILE", help="What is allowed: written by --write-baseline.")] = None,  # noqa: E501,UP045
     write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", metavar="FILE", help="Write the current uses as the baseline.")] = None,  # noqa: E501,UP045
     max_uses: Annotated[Optional[int], typer.Option("--max-uses", metavar="N", min=0, help="Most uses allowed per legacy path.")] = None,  # noqa: E501,UP045
@@ -103,7 +103,8 @@ def check(
         typer.echo(f"baseline written to {write_baseline}: {plural(doc['totals']['legacy_paths'], 'legacy path')}, "
                    f"{plural(stored, 'site')}")
         raise typer.Exit(0)
-    result = _check.check(doc, _check.read_baseline(str(baseline)) if baseline else None, max_uses)
+    allowed = _check.normalise(_check.read_baseline(str(baseline)), mapper) if baseline else None
+    result = _check.check(doc, allowed, max_uses)
     for line in result.offending:
         typer.echo(line)
     if result.gone:

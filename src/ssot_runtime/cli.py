@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+import typer.core
 
 from ._config import MODES, load_config
 from ._errors import ConfigError, SsotRuntimeError
@@ -75,10 +76,32 @@ REPEAT = " Repeat the option for more."
 CONFIG_HELP = "Configuration file."
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+class Command(typer.core.TyperCommand):
+    """A command whose arguments show their metavar in the help, not a Python type (``<list[str]>``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if type(param) is typer.core.TyperArgument:
+                param.__class__ = _Argument
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""  # a flag: no `<bool>`
+        return option
+
+
+class _Argument(typer.core.TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None  # the metavar (SOURCE..., PATH...) says what goes there
+
+
+@app.command(cls=Command, options_metavar="[OPTIONS] -- COMMAND [ARG]...",
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 @handles_errors
 def run(
-    command: Annotated[Optional[list[str]], typer.Argument(metavar="-- COMMAND [ARG]...", show_default=False, help="The command to run, after --.")] = None,  # noqa: E501,UP045
+    ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP, show_default="ssot-runtime.toml or pyproject.toml, found from the working directory")] = None,  # noqa: E501,UP045
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="DIR", help="Folder for the local files.", show_default="the config's output, relative to its folder (.ssot-runtime)")] = None,  # noqa: E501,UP045
     mode: Annotated[Optional[str], typer.Option("--mode", metavar="MODE", help="redirect | warn | error | observe", show_default="the config's mode (redirect)")] = None,  # noqa: E501,UP045
@@ -91,20 +114,21 @@ def run(
     from ._config_check import no_config_message
     from ._run import run_command
 
+    command = list(ctx.args)
     if not command:
         raise CliError("run: give the command to run after --, e.g. ssot-runtime run -- python app.py")
     if mode is not None and mode not in MODES:
         raise CliError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
     if config is None and load_config().source == "<defaults>" and not allow_no_config:
         raise CliError(f"run: {no_config_message()}; give --config FILE, or --allow-no-config to run anyway")
-    code = run_command(list(command), config=config, output=output, mode=mode)
+    code = run_command(command, config=config, output=output, mode=mode)
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def plan(
-    sources: Annotated[Optional[list[str]], typer.Argument(metavar="[SOURCE]...", show_default=False, help="Traces, as for report (default: the configured output folder).")] = None,  # noqa: E501,UP045
+    sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", show_default=False, help="Traces, as for report (default: the configured output folder).")] = None,  # noqa: E501,UP045
     batch_size: Annotated[int, typer.Option("--batch-size", metavar="N", min=1, help="Most files per batch.")] = 5,
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="markdown | json")] = "markdown",
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="The source tree.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
@@ -149,10 +173,10 @@ def _config_skip(cfg: Any) -> list[str]:
     return [source] if os.path.isfile(source) and not source.endswith("pyproject.toml") else []
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def scan(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files and folders to scan.", show_default=False)],  # noqa: E501
+    paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files and folders to scan.", show_default=False)],
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: mark what ran, list what only ran." + REPEAT)] = None,  # noqa: E501,UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
@@ -199,10 +223,10 @@ def scan(
         typer.echo(_scan.render_text(result, fmt), nl=False)
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def fix(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files and folders to rewrite.", show_default=False)],  # noqa: E501
+    paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files and folders to rewrite.", show_default=False)],  # noqa: E501
     write: Annotated[bool, typer.Option("--write", metavar="", help="Edit the files in place (atomically).")] = False,
     diff: Annotated[bool, typer.Option("--diff", metavar="", help="Print a unified diff, change nothing (the default).")] = False,  # noqa: E501
     only_seen: Annotated[Optional[list[str]], typer.Option("--only-seen", metavar="SOURCE", help="Traces: only legacy paths they show in use." + REPEAT)] = None,  # noqa: E501,UP045
@@ -240,7 +264,7 @@ def fix(
         typer.echo(result.diff(), nl=False)
 
 
-@app.command("config")
+@app.command("config", cls=Command)
 @handles_errors
 def config_command(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045

@@ -143,10 +143,18 @@ class SessionUses:
         return sum(self.phases[p].get(key, 0) for p in PHASES)
 
     # -- the report, as `ssot-runtime report` builds it ------------------------------------
+    @property
+    def root(self) -> str:
+        """Site keys are relative to the configuration file's folder (as in every command), else the rootdir."""
+        from ._cli_read import config_file
+
+        found = config_file(self.hook.config)
+        return os.path.dirname(found) if found else str(self.config.rootpath)
+
     def mapper(self) -> Any:
         from ._report import PathMapper
 
-        return PathMapper([], str(self.config.rootpath))
+        return PathMapper([], self.root)
 
     def report(self) -> dict[str, Any]:
         """The ``ssot-runtime/report/v1`` document of the session's uses (paths relative to the rootdir)."""
@@ -164,19 +172,9 @@ class SessionUses:
 
     def _normalised_baseline(self) -> dict[str, Any] | None:
         """The baseline with absolute paths under the rootdir made relative, as the report's are."""
-        if self.baseline is None:
-            return None
-        mapper = self.mapper()
-        paths: dict[str, Any] = {}
-        for legacy, entry in (self.baseline.get("legacy_paths") or {}).items():
-            entry = dict(entry)
-            sites = []
-            for key in entry.get("sites", ()):
-                parts = str(key).rsplit("::", 2)
-                sites.append("::".join([mapper(parts[0]), *parts[1:]]) if len(parts) == 3 else key)
-            entry["sites"] = sites
-            paths[legacy] = entry
-        return {**self.baseline, "legacy_paths": paths}
+        from ._check import normalise
+
+        return None if self.baseline is None else normalise(self.baseline, self.mapper())
 
     # -- the phases file -------------------------------------------------------------------
     def phases_document(self, exitstatus: int) -> dict[str, Any]:
@@ -257,7 +255,7 @@ class SessionUses:
         if self.phases_path:
             terminal.write_line(f"phases in {self.phases_path}")
         if self.baseline_written:
-            terminal.write_line(f"baseline written to {self.write_baseline_path}")
+            terminal.write_line(f"baseline written to {self.write_baseline_path} (site keys relative to {self.root})")
         for problem in self.problems:
             terminal.write_line(f"warning: {problem}", yellow=True)
         if self.check is not None:
@@ -266,8 +264,7 @@ class SessionUses:
                 terminal.write_line(f"legacy uses within the baseline ({against})", green=True)
             else:
                 label = "strict: session failed" if self.failed_strict else "not failing (no --ssot-strict)"
-                terminal.write_line(f"{len(self.check.offending)} sites beyond the baseline ({against}); {label}:",
-                                    red=True)
+                terminal.write_line(f"{self.check.describe()} beyond the baseline ({against}); {label}:", red=True)
                 for line in self.check.offending:
                     terminal.write_line(f"  {line}", red=self.failed_strict)
             if self.check.gone:

@@ -279,3 +279,22 @@ def test_the_report_schema_is_documented_key_by_key(tmp_path: Path) -> None:
     for key in keys(report):
         assert f"`{key}`" in text, key
     assert "issue tracker" not in (ROOT / "docs" / "cli.md").read_text()
+
+
+# -- plan: covered sites listed, totals that add up, singular and plural ---------------------------
+def test_the_markdown_plan_lists_covered_sites_and_each_batch_adds_up(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = project(tmp_path, 'output = "traces"\n')
+    assert traced(root).returncode == 0
+    monkeypatch.delenv("SSOT_RUNTIME_OUTPUT")
+    monkeypatch.chdir(root)
+    result = runner.invoke(app, ["plan"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "1 batch, 1 line change." in text
+    batch = text.split("## Batch 1", 1)[1].split("\nVerify:", 1)[0]
+    header = int(re.search(r"^ \(\w+, (\d+) uses?\)", batch).group(1))  # type: ignore[union-attr]
+    lines = [int(n) for n in re.findall(r"^- `[^`]+` \((\d+) uses?\)", batch, re.M)]
+    assert header == 3 and sorted(lines) == [1, 1, 1] and sum(lines) == header
+    assert "`app.py:5` (1 use): covered" in batch and "`app.py:6` (1 use): covered" in batch
+    assert not re.search(r"\b1 (uses|processes|sites|batches)\b", text)

@@ -10,6 +10,7 @@ from ._binding import Binding, warn_at
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import FrameClassifier, import_statement
+from ._live import LiveBinding, LiveLoader
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder
 
@@ -162,6 +163,10 @@ class Hook:
                 self.exact.setdefault(rule.legacy, rule)
             else:
                 self.exact[rule.legacy] = rule
+        # Symbol rules of modules that no rule redirects: live modules, of which only names moved.
+        self.live_rules = {name: renames for name, renames in self.symbol_rules.items()
+                           if resolve(name, self.exact, self.prefixes) is None}
+        self.live_bindings: dict[str, LiveBinding] = {}
         # Parents of legacy names that may be gone from disk (`oldpkg` of "oldpkg.mod"): made
         # as empty legacy packages when no other finder has them. The finder looks both up in
         # one dict.
@@ -169,7 +174,8 @@ class Hook:
             parent for name in self.exact for parent in _ancestors(name)
             if parent not in self.exact and resolve(parent, self.exact, self.prefixes) is None
         }
-        self.known: dict[str, object] = {**dict.fromkeys(self.parents, True), **self.exact}
+        self.known: dict[str, object] = {**dict.fromkeys(self.parents, True), **self.exact,
+                                         **dict.fromkeys(self.live_rules, True)}
         self._made_parents: list[str] = []
         self.bindings: dict[str, Binding] = {}
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
@@ -205,8 +211,22 @@ class Hook:
             target = step[0]
         return target, rule
 
+    def final_symbol(self, module: str, symbol: str) -> tuple[str, str]:
+        """Where ``module:symbol`` ends up, following module redirects and symbol rules."""
+        for _ in range(1000):  # parse_config refuses cycles: this ends
+            resolved = self.resolve(module)
+            if resolved is not None:
+                module = resolved[0]
+            rule = self.symbol_rules.get(module, {}).get(symbol)
+            if rule is None or rule.target_symbol is None:
+                break
+            module, symbol = rule.target, rule.target_symbol
+        return module, symbol
+
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None) -> ModuleSpec | None:
+        if fullname in self.live_rules:
+            return self._live_spec(fullname, path, target)
         if fullname in self.parents:
             return self._parent_spec(fullname, path, target)
         resolved = self.resolve(fullname)
@@ -247,6 +267,30 @@ class Hook:
         if spec is not None and spec.loader is not None:
             spec.loader = _observe_loader(spec.loader, binding)
         return spec
+
+    def _live_spec(self, fullname: str, path: Sequence[str] | None,
+                   target: ModuleType | None) -> ModuleSpec | None:
+        """A live module: its own spec, with its loader wrapped for the one load (see :mod:`._live`)."""
+        if fullname in self.parents:
+            spec = self._parent_spec(fullname, path, target)
+        else:
+            spec = self._others_spec(fullname, path, target)
+        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            binding = LiveBinding(self, fullname, self.live_rules[fullname])
+            spec.loader = LiveLoader(spec.loader, spec, binding)  # type: ignore[assignment]
+        return spec
+
+    def _attach_live(self) -> None:
+        """Live modules imported before install(): handled from now on."""
+        for name, renames in self.live_rules.items():
+            module = sys.modules.get(name)
+            if isinstance(module, ModuleType) and name not in self.live_bindings:
+                try:
+                    binding = LiveBinding(self, name, renames)
+                    binding.attach(module)
+                    self.live_bindings[name] = binding
+                except Exception:
+                    self.internal_error()
 
     def _parent_spec(self, fullname: str, path: Sequence[str] | None,
                      target: ModuleType | None) -> ModuleSpec | None:
@@ -339,6 +383,7 @@ class Hook:
         if self.installed:
             return self
         sys.meta_path.insert(0, self.finder)
+        self._attach_live()
         self._show_warnings()
         self.installed = True
         return self
@@ -373,6 +418,9 @@ class Hook:
             self.telemetry.shutdown()
         while self.finder in sys.meta_path:
             sys.meta_path.remove(self.finder)
+        for live in self.live_bindings.values():
+            live.detach()
+        self.live_bindings.clear()
         for name in self._made_parents:
             module = sys.modules.get(name)
             if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
+import ssot_runtime
 from ssot_runtime import parse_config
 from ssot_runtime._fix import fix_source
 from ssot_runtime._legacy_names import LegacyNames
 from ssot_runtime._scan import scan_python
 from ssot_runtime.cli import app
+from ssot_runtime.testing import capture
+
+from .conftest import Tree
 
 runner = CliRunner()
 CONFIG = {"redirects": {
@@ -146,3 +151,34 @@ def test_fix_refuses_on_the_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "refused: " in result.stderr and "canonical 'app.text' has no 'Slugifyy'" in result.stderr
     assert (root / "user.py").read_text() == AFTER
+
+
+def report_of(records: tuple[ssot_runtime.UseRecord, ...], root: Path) -> dict[str, object]:
+    paths: dict[str, dict[str, object]] = {}
+    for r in records:
+        entry = paths.setdefault(r.legacy, {"legacy": r.legacy, "canonical": r.canonical, "sites": []})
+        entry["sites"].append({"file": str(Path(r.file).relative_to(root)), "line": r.line,  # type: ignore[union-attr]
+                               "symbol": r.symbol, "uses": r.count, "function": r.function})
+    return {"legacy_paths": list(paths.values())}
+
+
+def test_plan_and_fix_make_the_same_edits(tmp_path: Path, make_tree: Tree) -> None:
+    from ssot_runtime import _plan
+
+    root = make_tree({**TREE, "user.py": BEFORE})
+    with capture(CONFIG) as uses:
+        importlib.import_module("user").f()
+    assert uses.count("app.user_emitter", "UserEmitter") == 1  # through the alias `ue`
+    assert uses.count("app.helpers", "Broken") == 1 and uses.count("app.helpers", "format_name") == 0
+    plan = _plan.build_plan(report_of(uses.records, root), parse_config(CONFIG), root=str(root))
+    refused = [c for c in plan["unresolved"] if c["status"] == "refused"]
+    assert [(c["line"], c["reason"]) for c in refused] == [
+        (10, "not rewritten: app.helpers.Broken -> app.text.Slugifyy: canonical 'app.text' has no 'Slugifyy'")]
+    assert {c["status"] for c in plan["unresolved"]} == {"refused"}
+    changes = {c["line"]: c for b in plan["batches"] for c in b["changes"]}
+    assert (changes[6]["before"], changes[6]["after"]) == ("import app.user_emitter as ue", "import app.emitters as ue")
+    assert "ue.Emitter()" in changes[18]["after"] and changes[18]["uses"] >= 3
+    assert changes[8]["after"] == ("from app.ws.unified_manager import WebSocketManagerMode\n"
+                                   "from app.ws.websocket_manager import WebSocketManager as UnifiedWebSocketManager")
+    assert _plan.apply_plan(plan, str(root)) == sum(len(b["changes"]) for b in plan["batches"])
+    assert (root / "user.py").read_text() == AFTER  # exactly what fix writes

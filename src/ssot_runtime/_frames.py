@@ -7,7 +7,10 @@ the hot path must stay a dict hit.
 
 from __future__ import annotations
 
+import sys
 from opcode import opmap
+
+from . import _qualname
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -75,9 +78,28 @@ def module_matches(module: str, pattern: str) -> bool:
 def function_name(frame: FrameType) -> str:
     """``module.qualname`` of the function a frame runs, as reports show it."""
     code = frame.f_code
-    qualname = getattr(code, "co_qualname", code.co_name)
+    if sys.version_info >= (3, 11):
+        qualname = code.co_qualname
+    else:  # 3.10 has no co_qualname: found by _qualname, once per site
+        qualname = _qualname.qualname(code, frame.f_globals)
+    if code.co_name in _INLINED:
+        qualname = _without_comprehension(qualname)
     module = frame.f_globals.get("__name__")
     return f"{module}.{qualname}" if isinstance(module, str) else qualname
+
+
+# 3.12 runs list, set and dict comprehensions in their enclosing function's frame (PEP 709):
+# named after that function on every version, so that reports and baselines agree.
+_INLINED = frozenset({"<listcomp>", "<setcomp>", "<dictcomp>"})
+
+
+def _without_comprehension(qualname: str) -> str:
+    parts = qualname.split(".")
+    while parts and parts[-1] in _INLINED:
+        parts.pop()
+        if parts and parts[-1] == "<locals>":
+            parts.pop()
+    return ".".join(parts) or "<module>"
 
 
 def _arg_at(code: bytes, offset: int) -> int:

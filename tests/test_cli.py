@@ -331,7 +331,7 @@ def test_plan_applied_to_the_demo_leaves_its_tests_green_and_no_legacy_use(tmp_p
 
     run_demo(tmp_path / "before")
     before = report_json(str(tmp_path / "before"))
-    assert before["totals"]["legacy_paths"] == 3
+    assert before["totals"]["legacy_paths"] == 4
     result = runner.invoke(app, ["plan", str(tmp_path / "before"), "--root", str(demo), "--config",
                                  str(demo / "ssot-runtime.toml"), "--format", "json", "--batch-size", "2"])
     assert result.exit_code == 0, result.output

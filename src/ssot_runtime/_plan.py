@@ -200,12 +200,15 @@ def render_markdown(plan: dict[str, Any]) -> str:
     for batch in plan["batches"]:
         out.append(f"## Batch {batch['number']} ({batch['priority']}, {batch['uses']} uses)\n")
         for change in batch["changes"]:
+            removed = "".join(f"  - {line.strip()}\n" for line in change["before"].split("\n"))
+            added = "".join(f"  + {line.strip()}\n" for line in change["after"].split("\n"))
             out.append(f"- `{change['file']}:{change['line']}` ({change['uses']} uses)\n"
-                       f"  ```diff\n  - {change['before'].strip()}\n  + {change['after'].strip()}\n  ```")
+                       f"  ```diff\n{removed}{added}  ```")
         out.append(f"\nVerify: `{batch['verify']}`\n")
     if plan["unresolved"]:
-        out.append("## Not placed (the source is missing or changed since the trace)\n")
-        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']}" for c in plan["unresolved"]]
+        out.append("## Not placed (the source is missing or changed since the trace, or the rewrite is refused)\n")
+        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']}" + (f" ({c['reason']})" if c.get("reason")
+                                                                                else "") for c in plan["unresolved"]]
         out.append("")
     return "\n".join(out) + "\n"
 

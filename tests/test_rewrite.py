@@ -182,3 +182,27 @@ def test_plan_and_fix_make_the_same_edits(tmp_path: Path, make_tree: Tree) -> No
                                    "from app.ws.websocket_manager import WebSocketManager as UnifiedWebSocketManager")
     assert _plan.apply_plan(plan, str(root)) == sum(len(b["changes"]) for b in plan["batches"])
     assert (root / "user.py").read_text() == AFTER  # exactly what fix writes
+
+
+def test_config_export_covers_live_symbols(tmp_path: Path) -> None:
+    import configparser
+    import shutil
+
+    root = write(tmp_path, TREE)
+    rules = "".join(f'"{k}" = "{v}"\n' for k, v in CONFIG["redirects"].items())
+    (root / "ssot.toml").write_text("[redirects]\n" + rules)
+    result = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "ruff"])
+    (root / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["TID251"]\n\n' + result.stdout)
+    (root / "use.py").write_text("from app.helpers import format_name, slugify\nimport app.core.interfaces_websocket"
+                                 " as iw\nfrom app.ws import get_websocket_manager, VERSION\n"
+                                 "P = iw.WebSocketManagerProtocol\nQ = iw.OTHER\n")
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
+    checked = subprocess.run([ruff, "check", "--no-cache", "use.py"], cwd=root, capture_output=True, text=True)
+    flagged = sorted(line.split(":")[1] for line in checked.stdout.splitlines() if "--> use.py:" in line)
+    assert flagged == ["1", "3", "4"], checked.stdout  # slugify, get_websocket_manager, the protocol
+    assert "Use app.text.slugify" in checked.stdout and "`app.helpers.format_name`" not in checked.stdout
+    linter = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "import-linter"])
+    parser = configparser.ConfigParser()
+    parser.read_string(linter.stdout)
+    assert parser["importlinter:contract:ssot-runtime-legacy"]["forbidden_modules"].split() == ["app.user_emitter"]
+    assert "#   app.helpers.slugify: Use app.text.slugify" in linter.stdout

@@ -140,6 +140,10 @@ def export(cfg: Config, tool: str) -> str:
                  "source_modules =", *(f"    {root}" for root in roots),
                  "forbidden_modules =", *(f"    {name}" for name in sorted(modules)),
                  "allow_indirect_imports = True"]
+        if symbols:  # import-linter forbids modules only: moved names of live modules need ruff's map
+            lines += ["", "# Names that moved out of modules that stay (import-linter cannot forbid a name;",
+                      "# `ssot-runtime config --export ruff` bans them):",
+                      *(f"#   {name}: {msg}" for name, msg in sorted(symbols.items()))]
         return "\n".join(lines) + "\n"
     raise ValueError(f"--export takes ruff or import-linter, not {tool!r}")
 

@@ -129,7 +129,11 @@ def test_the_module_stays_itself(shop: Path) -> None:
         assert live.KEEP == "keep" and "OldManager" not in vars(live)
         assert live.own_view() == "absent"  # its own code reads its own globals
         assert isinstance(live, type(sys))
-    importlib.reload(live)  # its own loader, unchanged
+        importlib.reload(live)  # its own loader runs it again; the legacy name stays handled
+        assert live.OldManager is canon() and live.__loader__ is live.__spec__.loader
+        assert type(live.__loader__).__name__ == "SourceFileLoader"
+    assert type(live) is type(sys) and not hasattr(live, "OldManager")
+    importlib.reload(live)
     assert live.KEEP == "keep"
 
 
@@ -272,3 +276,33 @@ def test_a_misspelled_canonical_name_is_an_attribute_error(make_tree: Tree) -> N
         with pytest.raises(AttributeError):  # `ssot-runtime config` names the misspelling
             shop.live.Old  # noqa: B018
         assert shop.live.X == 1
+
+
+def test_in_a_real_process_started_with_the_live_module_already_imported(shop: Path, tmp_path: Path) -> None:
+    """As under sitecustomize or a test runner: the module is loaded before the hook starts."""
+    import json
+    import os
+    import subprocess
+    import textwrap
+
+    rules = '[redirects]\n"shop.live:OldManager" = "shop.canon:Manager"\n'
+    (shop / "ssot-runtime.toml").write_text("exporters = []\n" + rules)
+    script = textwrap.dedent("""
+        import json, sys
+        import shop.live
+        import ssot_runtime
+        hook = ssot_runtime.process_startup()
+        from shop.live import OldManager
+        import shop.canon
+        same = [OldManager is shop.canon.Manager, shop.live.OldManager is shop.canon.Manager]
+        counts = sorted((r.symbol, r.line, r.count) for r in hook.snapshot())
+        hook.uninstall()
+        print(json.dumps({"same": same, "counts": counts, "restored": type(shop.live) is type(sys)}))
+    """)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SSOT_RUNTIME_")},
+           "SSOT_RUNTIME_CONFIG": str(shop / "ssot-runtime.toml"), "PYTHONPATH": str(shop)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out == {"same": [True, True], "counts": [["OldManager", 6, 1], ["OldManager", 8, 1]], "restored": True}

@@ -206,3 +206,13 @@ def test_config_export_covers_live_symbols(tmp_path: Path) -> None:
     parser.read_string(linter.stdout)
     assert parser["importlinter:contract:ssot-runtime-legacy"]["forbidden_modules"].split() == ["app.user_emitter"]
     assert "#   app.helpers.slugify: Use app.text.slugify" in linter.stdout
+
+
+def test_config_files_get_only_rewrites_whose_target_exists(tmp_path: Path) -> None:
+    root = write(tmp_path, TREE)
+    text = "[app]\nbroken = app.helpers:Broken\nslug = app.helpers:slugify\nkeep = app.helpers:format_name\n"
+    refused: list[str] = []
+    after = fix_source(str(root / "settings.ini"), text, NAMES, refused=refused)
+    assert after == "[app]\nbroken = app.helpers:Broken\nslug = app.text:slugify\nkeep = app.helpers:format_name\n"
+    assert refused == [f"{root / 'settings.ini'}:2: not rewritten: app.helpers.Broken -> app.text.Slugifyy: "
+                       "canonical 'app.text' has no 'Slugifyy'"]

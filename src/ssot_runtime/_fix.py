@@ -15,7 +15,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from ._legacy_names import LegacyNames
+from ._legacy_names import LegacyNames, Match
 from ._rewrite import rewrite
 from ._scan import _package_of, files_under
 from ._symbols import CanonicalNames
@@ -48,16 +48,31 @@ def fix_source(path: str, source: str, names: LegacyNames, canonical: CanonicalN
     """
     if not any(root in source for root in names.roots):
         return source
-    if not path.endswith(".py"):
-        return "".join(names.replace_text(line) for line in source.splitlines(True))
-    package = _package_of(path)
     if canonical is None:
         canonical = CanonicalNames()
     canonical.add_root(project_root(path))
+    if not path.endswith(".py"):
+        return "".join(_replace_line(path, number, line, names, canonical, refused)
+                       for number, line in enumerate(source.splitlines(True), 1))
+    package = _package_of(path)
     result = rewrite(source, names, package, canonical)
     if refused is not None:
         refused += [f"{path}:{line}: {why}" for line, why in result.refused]
     return result.source
+
+
+def _replace_line(path: str, number: int, line: str, names: LegacyNames, canonical: CanonicalNames,
+                  refused: list[str] | None) -> str:
+    """One line of a config file, its dotted legacy names rewritten where the target exists."""
+
+    def keep(match: Match) -> bool:
+        why = canonical.missing(match.canonical, match.canonical_symbol) if match.canonical_symbol else None
+        if why is not None and refused is not None:
+            refused.append(f"{path}:{number}: not rewritten: {match.legacy}.{match.symbol} -> "
+                           f"{match.canonical}.{match.canonical_symbol}: {why}")
+        return why is None
+
+    return names.replace_text(line, keep)
 
 
 def project_root(path: str) -> str:

@@ -278,7 +278,7 @@ class Hook:
         else:
             spec = self._others_spec(fullname, path, target)
         if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            binding = LiveBinding(self, fullname, self.live_rules[fullname])
+            binding = self.live_bindings.get(fullname) or LiveBinding(self, fullname, self.live_rules[fullname])
             spec.loader = LiveLoader(spec.loader, spec, binding)  # type: ignore[assignment]
         return spec
 

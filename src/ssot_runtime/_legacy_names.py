@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 from ._config import Config, Rule, resolve
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?(?![\w])")
 
 
@@ -115,10 +119,15 @@ class LegacyNames:
                 found.append((m.start(), m.end(), match))
         return found
 
-    def replace_text(self, text: str) -> str:
-        """``text`` with each dotted legacy name replaced by its canonical name (symbol kept if any)."""
+    def replace_text(self, text: str, keep: Callable[[Match], bool] | None = None) -> str:
+        """``text`` with each dotted legacy name replaced by its canonical name (symbol kept if any).
+
+        ``keep(match)`` false leaves that name as it is (a refused rewrite).
+        """
         out, last = [], 0
         for start, end, match in self.in_text(text):
+            if keep is not None and not keep(match):
+                continue
             original = text[start:end]
             head = original.split(":")[0]
             legacy_parts = match.legacy.split(".")

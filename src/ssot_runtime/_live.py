@@ -52,6 +52,9 @@ class LiveBinding(Binding):
         cls = type(module)
         if getattr(cls, "__ssot_live__", None) is self:
             return
+        earlier = getattr(cls, "__ssot_live__", None)
+        if isinstance(earlier, LiveBinding) and earlier.original_class is not None:
+            cls = earlier.original_class  # attached by another hook that is gone: start from its original
         namespace: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__, "__ssot_live__": self}
         ns = module.__dict__
         for attr, rule in self.renames.items():

@@ -11,7 +11,7 @@ from ._binding import Binding, warn_at
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import FrameClassifier, import_statement
-from ._live import LiveBinding, LiveLoader
+from ._live import LiveBinding, attach_live, live_spec
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder
 
@@ -228,7 +228,7 @@ class Hook:
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None) -> ModuleSpec | None:
         if fullname in self.live_rules:
-            return self._live_spec(fullname, path, target)
+            return live_spec(self, fullname, path, target)
         if fullname in self.parents:
             return self._parent_spec(fullname, path, target)
         resolved = self.resolve(fullname)
@@ -269,30 +269,6 @@ class Hook:
         if spec is not None and spec.loader is not None:
             spec.loader = _observe_loader(spec.loader, binding)
         return spec
-
-    def _live_spec(self, fullname: str, path: Sequence[str] | None,
-                   target: ModuleType | None) -> ModuleSpec | None:
-        """A live module: its own spec, with its loader wrapped for the one load (see :mod:`._live`)."""
-        if fullname in self.parents:
-            spec = self._parent_spec(fullname, path, target)
-        else:
-            spec = self._others_spec(fullname, path, target)
-        if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
-            binding = self.live_bindings.get(fullname) or LiveBinding(self, fullname, self.live_rules[fullname])
-            spec.loader = LiveLoader(spec.loader, spec, binding)  # type: ignore[assignment]
-        return spec
-
-    def _attach_live(self) -> None:
-        """Live modules imported before install(): handled from now on."""
-        for name, renames in self.live_rules.items():
-            module = sys.modules.get(name)
-            if isinstance(module, ModuleType) and name not in self.live_bindings:
-                try:
-                    binding = LiveBinding(self, name, renames)
-                    binding.attach(module)
-                    self.live_bindings[name] = binding
-                except Exception:
-                    self.internal_error()
 
     def _parent_spec(self, fullname: str, path: Sequence[str] | None,
                      target: ModuleType | None) -> ModuleSpec | None:
@@ -385,7 +361,7 @@ class Hook:
         if self.installed:
             return self
         sys.meta_path.insert(0, self.finder)
-        self._attach_live()
+        attach_live(self)
         self._show_warnings()
         import atexit
 

@@ -19,6 +19,8 @@ from ._frames import SKIP
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
     from types import FrameType, ModuleType
     from typing import Any
 
@@ -197,3 +199,28 @@ class LiveLoader:
             self._binding.hook.live_bindings[self._binding.legacy] = self._binding
         except Exception:
             self._binding.hook.internal_error()
+
+
+def live_spec(hook: Hook, fullname: str, path: Sequence[str] | None, target: ModuleType | None) -> ModuleSpec | None:
+    """A live module's own spec (what the other finders give), its loader wrapped for the one load."""
+    if fullname in hook.parents:
+        spec = hook._parent_spec(fullname, path, target)
+    else:
+        spec = hook._others_spec(fullname, path, target)
+    if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+        binding = hook.live_bindings.get(fullname) or LiveBinding(hook, fullname, hook.live_rules[fullname])
+        spec.loader = LiveLoader(spec.loader, spec, binding)  # type: ignore[assignment]
+    return spec
+
+
+def attach_live(hook: Hook) -> None:
+    """Live modules imported before ``install()`` (by ``sitecustomize``, a test runner): handled from now on."""
+    for name, renames in hook.live_rules.items():
+        module = sys.modules.get(name)
+        if isinstance(module, ModuleType) and name not in hook.live_bindings:
+            try:
+                binding = LiveBinding(hook, name, renames)
+                binding.attach(module)
+                hook.live_bindings[name] = binding
+            except Exception:
+                hook.internal_error()

@@ -35,7 +35,7 @@ def rewrite(source: str, names: LegacyNames, package: str, canonical: CanonicalN
     from libcst.metadata import MetadataWrapper
 
     wrapper = MetadataWrapper(cst.parse_module(source))
-    facts = _Facts(names, package, canonical)
+    facts = _facts(names, package, canonical)
     wrapper.visit(facts)
     engine = _transformer(facts)
     new = wrapper.visit(engine)
@@ -56,91 +56,80 @@ def _absolute(module: str, level: int, package: str) -> str:
     return f"{base}.{module}" if module else base
 
 
-class _Facts:
-    """What the file holds before it changes: name counts, module aliases, imports; the refusals."""
+def _facts(names: LegacyNames, package: str, canonical: CanonicalNames) -> Any:
+    """A visitor that learns what the file holds before it changes: name counts, module aliases,
+    imports; it also decides and keeps the refusals."""
+    import libcst as cst
+    from libcst.metadata import PositionProvider
 
-    def __new__(cls, *args: Any) -> Any:
-        import libcst as cst
-        from libcst.metadata import PositionProvider
+    class Facts(cst.CSTVisitor):
+        METADATA_DEPENDENCIES = (PositionProvider,)
 
-        class Facts(cst.CSTVisitor):
-            METADATA_DEPENDENCIES = (PositionProvider,)
+        def __init__(self, names: LegacyNames, package: str, canonical: CanonicalNames) -> None:
+            super().__init__()
+            self.names, self.package, self.canonical = names, package, canonical
+            self.used: dict[str, int] = {}
+            self.aliases: dict[str, str] = {}  # local name -> legacy or live module it binds
+            self.moved: dict[str, int] = {}  # alias -> uses of it that the rewrite moves away
+            self.imported: set[str] = set()  # `import x.y` names, as they will be
+            self.refused: list[tuple[int, str]] = []
 
-            def __init__(self, names: LegacyNames, package: str, canonical: CanonicalNames) -> None:
-                super().__init__()
-                self.names, self.package, self.canonical = names, package, canonical
-                self.used: dict[str, int] = {}
-                self.aliases: dict[str, str] = {}  # local name -> legacy or live module it binds
-                self.moved: dict[str, int] = {}  # alias -> uses of it that the rewrite moves away
-                self.imported: set[str] = set()  # `import x.y` names, as they will be
-                self.refused: list[tuple[int, str]] = []
+        def line(self, node: cst.CSTNode) -> int:
+            return int(self.get_metadata(PositionProvider, node).start.line)
 
-            def line(self, node: cst.CSTNode) -> int:
-                return int(self.get_metadata(PositionProvider, node).start.line)
+        def check(self, match: Match | None, line: int) -> bool:
+            """Whether a rewrite to ``match`` may be written (else one refusal line)."""
+            if match is None or not match.canonical_symbol:
+                return True
+            why = self.canonical.missing(match.canonical, match.canonical_symbol)
+            if why is None:
+                return True
+            old = f"{match.legacy}.{match.symbol}" if match.symbol else match.legacy
+            self.refused.append((line, f"not rewritten: {old} -> "
+                                 f"{match.canonical}.{match.canonical_symbol}: {why}"))
+            return False
 
-            def check(self, match: Match | None, line: int) -> bool:
-                """Whether a rewrite to ``match`` may be written (else one refusal line)."""
-                if match is None or not match.canonical_symbol:
-                    return True
-                why = self.canonical.missing(match.canonical, match.canonical_symbol)
-                if why is None:
-                    return True
-                old = f"{match.legacy}.{match.symbol}" if match.symbol else match.legacy
-                self.refused.append((line, f"not rewritten: {old} -> "
-                                     f"{match.canonical}.{match.canonical_symbol}: {why}"))
-                return False
+        def alias_target(self, node: cst.Attribute) -> Match | None:
+            """``x.Name`` where ``x`` aliases a module: the match if Name moves out of it."""
+            if not isinstance(node.value, cst.Name) or node.value.value not in self.aliases:
+                return None
+            module = self.aliases[node.value.value]
+            match = self.names.symbol(module, node.attr.value)
+            if match is None or (match.canonical_symbol == node.attr.value
+                                 and match.canonical == self.names.module(module)):
+                return None  # the name did not move (the alias itself follows its module)
+            return match
 
-            def alias_target(self, node: cst.Attribute) -> Match | None:
-                """``x.Name`` where ``x`` aliases a module: the match if Name moves out of it."""
-                if not isinstance(node.value, cst.Name) or node.value.value not in self.aliases:
-                    return None
-                module = self.aliases[node.value.value]
-                match = self.names.symbol(module, node.attr.value)
-                if match is None or (match.canonical_symbol == node.attr.value
-                                     and match.canonical == self.names.module(module)):
-                    return None  # the name did not move (the alias itself follows its module)
-                return match
+        def visit_Name(self, node: cst.Name) -> None:
+            self.used[node.value] = self.used.get(node.value, 0) + 1
 
-            def visit_Name(self, node: cst.Name) -> None:
-                self.used[node.value] = self.used.get(node.value, 0) + 1
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                name = _full(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    if self.names.module(name) is not None or name in self.names.live:
+                        self.aliases[alias.asname.name.value] = name
+                else:
+                    self.imported.add(self.names.module(name) or name)
 
-            def visit_Import(self, node: cst.Import) -> None:
-                for alias in node.names:
-                    name = _full(alias.name)
-                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                        if self.names.module(name) is not None or name in self.names.live:
-                            self.aliases[alias.asname.name.value] = name
-                    else:
-                        self.imported.add(self.names.module(name) or name)
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if isinstance(node.names, cst.ImportStar):
+                return
+            module = _absolute(_full(node.module) if node.module else "", len(node.relative), self.package)
+            for alias in node.names:
+                child = f"{module}.{_full(alias.name)}"
+                if self.names.module(child) is not None or child in self.names.live:
+                    local = alias.asname.name if alias.asname is not None else alias.name
+                    if isinstance(local, cst.Name):
+                        self.aliases[local.value] = child
 
-            def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-                if isinstance(node.names, cst.ImportStar):
-                    return
-                module = _absolute(_full(node.module) if node.module else "", len(node.relative), self.package)
-                for alias in node.names:
-                    child = f"{module}.{_full(alias.name)}"
-                    if self.names.module(child) is not None or child in self.names.live:
-                        local = alias.asname.name if alias.asname is not None else alias.name
-                        if isinstance(local, cst.Name):
-                            self.aliases[local.value] = child
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            match = self.alias_target(node)
+            if match is not None and self.check(match, self.line(node)):
+                base = node.value.value  # type: ignore[attr-defined]
+                self.moved[base] = self.moved.get(base, 0) + 1
 
-            def visit_Attribute(self, node: cst.Attribute) -> None:
-                match = self.alias_target(node)
-                if match is not None and self.check(match, self.line(node)):
-                    base = node.value.value  # type: ignore[attr-defined]
-                    self.moved[base] = self.moved.get(base, 0) + 1
-
-        return Facts(*args)
-
-    # for type checkers only: the attributes of the visitor built above
-    names: LegacyNames
-    package: str
-    canonical: CanonicalNames
-    used: dict[str, int]
-    aliases: dict[str, str]
-    moved: dict[str, int]
-    imported: set[str]
-    refused: list[tuple[int, str]]
+    return Facts(names, package, canonical)
 
 
 def _transformer(facts: Any) -> cst.CSTTransformer:

@@ -306,3 +306,13 @@ def test_in_a_real_process_started_with_the_live_module_already_imported(shop: P
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert out == {"same": [True, True], "counts": [["OldManager", 6, 1], ["OldManager", 8, 1]], "restored": True}
+
+
+def test_sites_at_the_same_offset_in_two_functions_are_counted_apart(shop: Path, tmp_path: Path) -> None:
+    user = tmp_path / "user_offsets.py"
+    source = ("import shop.live\n\ndef a():\n    return shop.live.OldManager\n\n"
+              "def b():\n    return shop.live.OldManager\n\nfor _ in range(5):\n    a(); b(); b()\n")
+    with capture(config("redirect")) as uses:
+        run(source, user)
+    assert uses.count("shop.live", "OldManager", line=4) == 5
+    assert uses.count("shop.live", "OldManager", line=7) == 10

@@ -117,25 +117,56 @@ def live_property(binding: LiveBinding, attr: str, namespace: dict[str, Any], ta
     table: SiteTable = {}
     table_get = table.get
     new_site = binding.new_site
+    # The hot path looks a site up by its offset alone (an int key: no tuple, no id() call) and
+    # checks the code object; offsets shared by two code objects fall back to the full table.
+    by_offset: dict[int, tuple[Any, Any]] = {}
+    offset_get = by_offset.get
     holder: Any = None
+    holder_ns: dict[str, Any] | None = None  # the canonical module's dict, once it is imported
+    own_hook = "__getattr__" in namespace  # a PEP 562 hook of its own: every read asks it first
 
-    def fget(self: ModuleType) -> Any:
-        nonlocal holder
+    def value_of() -> Any:
+        nonlocal holder, holder_ns
         if attr in namespace:  # the module still defines it (a compatibility line)
-            value = namespace[attr]
-        else:
-            served, value = binding.own_getattr(attr) if "__getattr__" in namespace else (False, None)
-            if not served:
-                if holder is None:
-                    holder = binding.canonical_holder(target)
-                value = getattr(holder, name)
-        f = _getframe(1)
+            return namespace[attr]
+        if "__getattr__" in namespace:
+            served, value = binding.own_getattr(attr)
+            if served:
+                return value
+        if holder is None:
+            holder = binding.canonical_holder(target)
+            holder_ns = None if own_hook else getattr(holder, "__dict__", None)
+        return getattr(holder, name)
+
+    def site(f: FrameType) -> None:
         code = f.f_code
-        entry = table_get((id(code), f.f_lasti))
+        key = (id(code), f.f_lasti)
+        entry = table_get(key)
         if entry is not None and entry[0] is code:
             entry[1]()
         else:
             new_site(table, attr, f)
+            entry = table_get(key)
+        if entry is not None:
+            if len(by_offset) > 10_000:
+                by_offset.clear()
+            by_offset[key[1]] = entry
+
+    def fget(self: ModuleType) -> Any:
+        # The common case: one dict test and a subscript, then the site by its offset.
+        if holder_ns is None or attr in namespace:
+            value = value_of()
+        else:
+            try:
+                value = holder_ns[name]
+            except KeyError:
+                value = getattr(holder, name)  # not in its dict (or patched away): as getattr says
+        f = _getframe(1)
+        entry = offset_get(f.f_lasti)
+        if entry is not None and entry[0] is f.f_code:
+            entry[1]()
+        else:
+            site(f)
         return value
 
     def fset(self: ModuleType, value: Any) -> None:

@@ -367,3 +367,14 @@ def test_function_names_carry_class_and_nesting_on_every_version(app: Path, tmp_
         line_of(user, "# decorated"): "user_code.Service.decorated",
         line_of(user, "# lambda"): "user_code.<lambda>",
     }
+
+
+def test_a_from_import_in_a_module_with_many_constants_counts_names_not_the_module(app: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Past 256 constants the fromlist is loaded with EXTENDED_ARG: it was read as no fromlist."""
+    user = tmp_path / "user_big.py"
+    padding = "\n".join(f"c{n} = {n}.5" for n in range(300))
+    with capture(CONFIG) as uses:
+        run(padding + "\nfrom app.ws.unified_manager import helper\n", user)
+    line = line_of(user, "from app.ws")
+    assert counts(uses.records) == {(LEGACY, "helper", line): 1}

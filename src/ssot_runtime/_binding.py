@@ -11,8 +11,9 @@ import sys
 import time
 
 from . import _lock_probe, _proxy
+from ._bytecode import from_import_offset, import_statement, is_attribute_read
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import MACHINE, SKIP, from_import_offset, import_statement, is_attribute_read
+from ._frames import MACHINE, SKIP
 from ._recorder import FrameInfo
 
 TYPE_CHECKING = False

@@ -8,9 +8,10 @@ from _thread import allocate_lock
 
 from . import _lock_probe
 from ._binding import Binding, warn_at
+from ._bytecode import import_statement
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import FrameClassifier, import_statement
+from ._frames import FrameClassifier
 from ._live import LiveBinding, attach_live, live_spec
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder

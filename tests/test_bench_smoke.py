@@ -24,6 +24,6 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
                      "4 threads", "flush of", "exit delay", "report over", "scan of",
                      "live module: canonical name read", "live module: legacy name read", "from live import OldFoo"):
         assert expected in names
-    assert {r["python"] for r in rows} == {"%d.%d" % sys.version_info[:2]}
+    assert {r["python"] for r in rows} == {f"{sys.version_info[0]}.{sys.version_info[1]}"}
     assert "counts exact: True" in next(r["detail"] for r in rows if r["name"].startswith("4 threads"))
     assert not list(tmp_path.glob(".ssot-runtime/*"))

@@ -200,6 +200,7 @@ def test_imported_before_install_and_restored_by_uninstall(shop: Path, tmp_path:
 def test_error_mode_refuses_every_form_and_counts_each(shop: Path, tmp_path: Path) -> None:
     user = tmp_path / "user_error.py"
     source = """
+        import pkgutil
         import shop.live as m
         from unittest import mock
 
@@ -214,6 +215,7 @@ def test_error_mode_refuses_every_form_and_counts_each(shop: Path, tmp_path: Pat
             attempt(lambda: exec("from shop.live import OldManager", {})),
             attempt(lambda: mock.patch("shop.live.OldManager").start()),  # mock
             attempt(lambda: exec("from shop import get_manager", {})),
+            attempt(lambda: pkgutil.resolve_name("shop.live:OldManager")),  # string
         ]
         KEEP = m.KEEP
     """
@@ -226,7 +228,8 @@ def test_error_mode_refuses_every_form_and_counts_each(shop: Path, tmp_path: Pat
     assert uses.count("shop.live", "OldManager", line=line_of(user, "# attribute")) == 1
     assert uses.count("shop.live", "OldManager", line=line_of(user, "# getattr")) == 1
     assert uses.count("shop.live", "OldManager", line=line_of(user, "# mock")) == 1
-    assert uses.count("shop.live", "OldManager") == 4 and uses.count("shop", "get_manager") == 1
+    assert uses.count("shop.live", "OldManager", line=line_of(user, "# string")) == 1
+    assert uses.count("shop.live", "OldManager") == 5 and uses.count("shop", "get_manager") == 1
     assert {r.mode for r in uses.records} == {"error"}
 
 

@@ -36,7 +36,7 @@ def main() -> int:
         command = [args.python, __file__, *(["--quick"] if args.quick else []),
                    *(["--json", str(args.json)] if args.json else [])]
         return subprocess.run(command, check=False).returncode
-    version = "%d.%d" % sys.version_info[:2]
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
     args.json = args.json or HERE / "results" / f"{'quick-' if args.quick else ''}py{version}.json"
     print(f"Python {platform.python_version()} ({sys.executable})\n")
     warnings.simplefilter("ignore")

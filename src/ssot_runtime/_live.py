@@ -114,13 +114,11 @@ def live_property(binding: LiveBinding, attr: str, namespace: dict[str, Any], ta
     The value is read first and the use counted after it: a read that finds nothing (``mock.patch``
     probing after its ``delattr``) is not a use.
     """
+    # Sites as everywhere (see _proxy.remember): under the offset, checked against the code
+    # object; a second code object at a taken offset under (id(code), offset).
     table: SiteTable = {}
     table_get = table.get
     new_site = binding.new_site
-    # The hot path looks a site up by its offset alone (an int key: no tuple, no id() call) and
-    # checks the code object; offsets shared by two code objects fall back to the full table.
-    by_offset: dict[int, tuple[Any, Any]] = {}
-    offset_get = by_offset.get
     holder: Any = None
     holder_ns: dict[str, Any] | None = None  # the canonical module's dict, once it is imported
     own_hook = "__getattr__" in namespace  # a PEP 562 hook of its own: every read asks it first
@@ -138,20 +136,6 @@ def live_property(binding: LiveBinding, attr: str, namespace: dict[str, Any], ta
             holder_ns = None if own_hook else getattr(holder, "__dict__", None)
         return getattr(holder, name)
 
-    def site(f: FrameType) -> None:
-        code = f.f_code
-        key = (id(code), f.f_lasti)
-        entry = table_get(key)
-        if entry is not None and entry[0] is code:
-            entry[1]()
-        else:
-            new_site(table, attr, f)
-            entry = table_get(key)
-        if entry is not None:
-            if len(by_offset) > 10_000:
-                by_offset.clear()
-            by_offset[key[1]] = entry
-
     def fget(self: ModuleType) -> Any:
         # The common case: one dict test and a subscript, then the site by its offset.
         if holder_ns is None or attr in namespace:
@@ -162,11 +146,15 @@ def live_property(binding: LiveBinding, attr: str, namespace: dict[str, Any], ta
             except KeyError:
                 value = getattr(holder, name)  # not in its dict (or patched away): as getattr says
         f = _getframe(1)
-        entry = offset_get(f.f_lasti)
+        entry = table_get(f.f_lasti)
         if entry is not None and entry[0] is f.f_code:
             entry[1]()
         else:
-            site(f)
+            entry = table_get((id(f.f_code), f.f_lasti))
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                new_site(table, attr, f)
         return value
 
     def fset(self: ModuleType, value: Any) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-from ._binding import Binding
+from ._binding import _INTENDED, Binding
 from ._frames import SKIP
 
 TYPE_CHECKING = False
@@ -104,6 +104,8 @@ class LiveBinding(Binding):
             classifier = self.hook.classifier
             if classifier.kind(frame) == SKIP and frame.f_code.co_name == "__enter__":
                 self.use(attr, classifier.caller(frame))()
+        except _INTENDED:  # a warning the user's filters turn into an error
+            raise
         except Exception:
             self.hook.internal_error()
 

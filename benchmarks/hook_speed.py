@@ -314,7 +314,10 @@ def run_rows(quick: bool) -> None:
         info("  (same, import statements both sides)", stmt, "import statements instead of import_module")
         total = sum(r.count for r in hook.snapshot())
         hook.uninstall()
-        print(f"\n{total} uses recorded during the run")
+        print(f"\n{total} uses recorded during the run\n")
+    import live_speed
+
+    live_speed.run_rows(quick)
 
 
 if __name__ == "__main__":

@@ -239,3 +239,26 @@ def test_disabled_by_the_environment(project: pytest.Pytester, telemetry_output:
     result = project.runpytest_subprocess("--ssot-runtime")
     assert result.ret == pytest.ExitCode.INTERRUPTED  # the legacy import fails as without the plugin
     result.stdout.fnmatch_lines(["hook not installed: SSOT_RUNTIME_DISABLED is set*", "no legacy uses"])
+
+
+def test_the_plugin_and_check_key_sites_to_the_same_root(pytester: pytest.Pytester, telemetry_output: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rootdir (a pytest.ini above) is not the project root: both use the config file's folder."""
+    pytester.makeini("[pytest]\n")
+    proj = pytester.path / "proj"
+    (proj / "newpkg").mkdir(parents=True)
+    (proj / "newpkg" / "__init__.py").write_text("")
+    (proj / "newpkg" / "canonical.py").write_text("VALUE = 1\n\ndef work():\n    return 1\n")
+    (proj / "test_uses.py").write_text(TEST_MODULE)
+    (proj / "ssot-runtime.toml").write_text('[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess("--ssot-runtime", "--ssot-write-baseline=baseline.json",
+                                           "--rootdir", str(pytester.path))
+    assert result.ret == 0, result.stdout.str()
+    written = json.loads((proj / "baseline.json").read_text())
+    assert written["legacy_paths"]["oldpkg.legacy"]["sites"] == [
+        "test_uses.py::test_uses.<module>::", "test_uses.py::test_uses.test_value::VALUE",
+        "test_uses.py::test_uses.test_work::work"]
+    checked = CliRunner().invoke(app, ["check", str(telemetry_output), "--baseline", str(proj / "baseline.json")])
+    assert checked.exit_code == 0, checked.output
+    assert f"site keys relative to {proj}" in checked.stdout and "gone" not in checked.stdout

@@ -57,11 +57,11 @@ def test_the_session_is_hooked_and_the_phases_are_told_apart(project: pytest.Pyt
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([
         "*= ssot-runtime =*",
-        "1 legacy paths, 3 sites, 5 uses (collection: 1 uses at 1 sites; tests: 4 uses at 2 sites)",
+        "1 legacy path, 3 sites, 5 uses (collection: 1 use at 1 site; tests: 4 uses at 2 sites)",
         "top sites (3 of 3):",
         "  test_uses.py:6  oldpkg.legacy:work in test_uses.test_work: 3 uses (collection 0, tests 3)",
-        "  test_uses.py:1  oldpkg.legacy in test_uses.<module>: 1 uses (collection 1, tests 0)",
-        "  test_uses.py:10  oldpkg.legacy:VALUE in test_uses.test_value: 1 uses (collection 0, tests 1)",
+        "  test_uses.py:1  oldpkg.legacy in test_uses.<module>: 1 use (collection 1, tests 0)",
+        "  test_uses.py:10  oldpkg.legacy:VALUE in test_uses.test_value: 1 use (collection 0, tests 1)",
         f"traces in {telemetry_output}",
         f"phases in {telemetry_output / 'pytest-phases.json'}",
     ])
@@ -89,7 +89,7 @@ def test_conftest_imports_are_seen_and_the_config_can_be_named(project: pytest.P
     result = project.runpytest_subprocess("--ssot-runtime=legacy-map.toml", "-p", "no:cacheprovider")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*(collection: 2 uses at 2 sites; tests: 4 uses at 2 sites)",
-                                 "  conftest.py:1  oldpkg.legacy:work in conftest.<module>: 1 uses*"])
+                                 "  conftest.py:1  oldpkg.legacy:work in conftest.<module>: 1 use *"])
     sites = {(Path(s["file"]).name, s["line"]): (s["collection"], s["tests"])
              for s in phases(telemetry_output)["sites"]}
     assert sites[("conftest.py", 1)] == (1, 0)
@@ -216,7 +216,7 @@ def test_a_hook_already_running_in_the_process_is_reused(project: pytest.Pyteste
     output = tmp_path / "run-output"
     result = run_pytest_under_cli(project, output, "--ssot-runtime")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 legacy paths, 3 sites, 5 uses (collection: 1 uses at 1 sites; tests: 4 uses at 2 sites)" \
+    assert "1 legacy path, 3 sites, 5 uses (collection: 1 use at 1 site; tests: 4 uses at 2 sites)" \
         in result.stdout
     assert phases(output)["totals"]["session"]["uses"] == 5
 
@@ -229,7 +229,7 @@ def test_pytest_under_run_does_not_warn_about_rewriting(project: pytest.Pytester
 def test_collect_only_has_no_test_phase(project: pytest.Pytester, telemetry_output: Path) -> None:
     result = project.runpytest_subprocess("--collect-only", "-q", "--ssot-runtime")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["1 legacy paths, 1 sites, 1 uses (collection: 1 uses at 1 sites; "
+    result.stdout.fnmatch_lines(["1 legacy path, 1 site, 1 use (collection: 1 use at 1 site; "
                                  "tests: 0 uses at 0 sites)"])
 
 

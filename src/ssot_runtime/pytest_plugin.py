@@ -241,14 +241,19 @@ class SessionUses:
         if not self.records:
             terminal.write_line("no legacy uses")
         else:
-            split = "; ".join(f"{phase}: {n} uses at {s} sites" for phase, (n, s) in totals.items())
-            terminal.write_line(f"{legacy_paths} legacy paths, {len(self.records)} sites, {uses} uses ({split})")
+            from ._coverage import plural
+
+            split = "; ".join(f"{phase}: {plural(n, 'use')} at {plural(count, 'site')}"
+                              for phase, (n, count) in totals.items())
+            terminal.write_line(f"{plural(legacy_paths, 'legacy path')}, {plural(len(self.records), 'site')}, "
+                                f"{plural(uses, 'use')} ({split})")
             top = sorted(self.records.items(), key=lambda item: (-self.uses(item[0]), item[0][2], item[0][3]))
             terminal.write_line(f"top sites ({min(TOP_SITES, len(top))} of {len(top)}):")
             for key, record in top[:TOP_SITES]:
                 used = record.legacy + (f":{record.symbol}" if record.symbol else "")
                 terminal.write_line(
-                    f"  {mapper(record.file)}:{record.line}  {used} in {record.function}: {self.uses(key)} uses "
+                    f"  {mapper(record.file)}:{record.line}  {used} in {record.function}: "
+                    f"{plural(self.uses(key), 'use')} "
                     f"(collection {self.uses(key, 'collection')}, tests {self.uses(key, 'tests')})")
         if "local" in self.hook.config.exporters and self.records:
             terminal.write_line(f"traces in {self.output}")

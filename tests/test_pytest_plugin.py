@@ -162,7 +162,7 @@ def test_strict_with_a_baseline(project: pytest.Pytester, telemetry_output: Path
     assert missing.ret == pytest.ExitCode.TESTS_FAILED
     missing.stdout.fnmatch_lines([
         "1 site (* use*) beyond the baseline (baseline baseline.json); strict: session failed:",
-        "  test_uses.py:10: new site: oldpkg.legacy (VALUE) in test_uses.test_value, 1 uses; use newpkg.canonical"])
+        "  test_uses.py:10: new site: oldpkg.legacy (VALUE) in test_uses.test_value, 1 use; use newpkg.canonical"])
     # The same without --ssot-strict: reported, not failing.
     report_only = project.runpytest_subprocess("--ssot-baseline", "baseline.json", "--ssot-runtime")
     assert report_only.ret == 0

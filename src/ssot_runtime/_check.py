@@ -102,6 +102,8 @@ class CheckResult:
 
 def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int | None) -> CheckResult:
     """Compare the report with what the baseline allows (nothing at all without one)."""
+    from ._coverage import plural
+
     result = CheckResult()
     allowed = (baseline or {}).get("legacy_paths", {})
     seen: set[tuple[str, str]] = set()
@@ -110,7 +112,7 @@ def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int
         known = allowed.get(legacy)
         if max_uses is not None and path["uses"] > max_uses:
             result.over_limit += 1
-            result.offending.append(f"{legacy}: {path['uses']} uses, more than --max-uses {max_uses}")
+            result.offending.append(f"{legacy}: {plural(path['uses'], 'use')}, more than --max-uses {max_uses}")
         for site in path["sites"]:
             key = site_key(site)
             seen.add((legacy, key))
@@ -124,7 +126,7 @@ def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int
                 if site["symbol"] and site.get("canonical_symbol") and moved:  # a moved name: where it lives now
                     use = f"{site.get('canonical') or use}.{site['canonical_symbol']}"
                 result.offending.append(f"{site['file']}:{site['line']}: {why}: {legacy}{symbol} in "
-                                        f"{site['function']}, {site['uses']} uses; use {use}")
+                                        f"{site['function']}, {plural(site['uses'], 'use')}; use {use}")
     for legacy, entry in sorted(allowed.items()):
         for key in entry.get("sites", ()):
             if (legacy, key) not in seen:

@@ -234,6 +234,8 @@ class SessionUses:
         terminal.write_sep("=", "ssot-runtime")
         if not self.hook.installed and self.owned:
             terminal.write_line("hook not installed: SSOT_RUNTIME_DISABLED is set (nothing is recorded)")
+        from ._coverage import plural
+
         mapper = self.mapper()
         totals = {phase: (sum(self.phases[phase].values()), len(self.phases[phase])) for phase in PHASES}
         uses = sum(self.uses(k) for k in self.records)
@@ -241,8 +243,6 @@ class SessionUses:
         if not self.records:
             terminal.write_line("no legacy uses")
         else:
-            from ._coverage import plural
-
             split = "; ".join(f"{phase}: {plural(n, 'use')} at {plural(count, 'site')}"
                               for phase, (n, count) in totals.items())
             terminal.write_line(f"{plural(legacy_paths, 'legacy path')}, {plural(len(self.records), 'site')}, "
@@ -273,7 +273,8 @@ class SessionUses:
                 for line in self.check.offending:
                     terminal.write_line(f"  {line}", red=self.failed_strict)
             if self.check.gone:
-                terminal.write_line(f"{len(self.check.gone)} sites of the baseline were not seen in this session")
+                terminal.write_line(f"{plural(len(self.check.gone), 'site')} of the baseline were not seen in "
+                                    "this session")
 
     def close(self) -> None:
         if self.owned:

@@ -262,3 +262,14 @@ def test_the_plugin_and_check_key_sites_to_the_same_root(pytester: pytest.Pytest
     checked = CliRunner().invoke(app, ["check", str(telemetry_output), "--baseline", str(proj / "baseline.json")])
     assert checked.exit_code == 0, checked.output
     assert f"site keys relative to {proj}" in checked.stdout and "gone" not in checked.stdout
+
+
+def test_a_session_without_legacy_uses_leaves_evidence_for_check(pytester: pytest.Pytester,
+                                                                 telemetry_output: Path) -> None:
+    pytester.makepyfile(test_clean="def test_nothing():\n    assert True\n")
+    pytester.makefile(".toml", **{"ssot-runtime": '[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n'})
+    result = pytester.runpytest_subprocess("--ssot-runtime")
+    assert result.ret == 0, result.stdout.str()
+    checked = CliRunner().invoke(app, ["check", str(telemetry_output)])
+    assert checked.exit_code == 0, checked.output
+    assert "check passed: 0 legacy uses in 1 process, " in checked.stdout

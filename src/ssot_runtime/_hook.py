@@ -375,9 +375,14 @@ class Hook:
         self.installed = True
         return self
 
-    def _at_exit(self) -> None:
-        if self.telemetry is None:  # no use: the process still leaves the evidence that it ran
+    def leave_evidence(self) -> None:
+        """With no use so far, start telemetry now (without threads), only so that this process
+        leaves the evidence that it ran under the hook; its shutdown writes it."""
+        if self.telemetry is None:
             self._first_use(at_exit=True)
+
+    def _at_exit(self) -> None:
+        self.leave_evidence()
         if self.telemetry is not None:
             self.telemetry.shutdown()
 

@@ -278,6 +278,7 @@ class SessionUses:
 
     def close(self) -> None:
         if self.owned:
+            self.hook.leave_evidence()  # a session without a legacy use is evidence too, for `check`
             self.hook.uninstall()
 
 

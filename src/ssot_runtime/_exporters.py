@@ -136,14 +136,21 @@ class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def export(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != self._self_pid:
             return _success(self.__wrapped__)
+        reported: list[str] = []
+
+        def dropped(message: str) -> None:  # the SDK's first retry line: our one line, now
+            if not reported:
+                reported.append(message)
+                self._self_failures.failed(self._self_name, message)
+
         try:
-            with exporting():  # the SDK's retry lines stay out of the application's stderr
+            with exporting(dropped):  # the SDK's retry lines stay out of the application's stderr
                 result = self.__wrapped__.export(data, *args, **kwargs)
         except Exception as exc:
             self._self_failures.failed(self._self_name, exc)
             result = _failure(self.__wrapped__)
         else:
-            if getattr(result, "name", "") == "FAILURE":
+            if getattr(result, "name", "") == "FAILURE" and not reported:
                 self._self_failures.failed(self._self_name, "export returned FAILURE")
         if self._self_spans is not None:
             import time

@@ -4,7 +4,7 @@ An unreachable collector makes the SDK's exporters log "Transient error ... retr
 "Failed to export" at WARNING, which Python's last-resort handler prints on the application's
 stderr when it configured no logging. During an export of ours those records are dropped; the
 failure is reported once, by :class:`~ssot_runtime._exporters.ExportFailures`, through the
-library's logger. The application's own OTLP exporters (other threads, or outside our export
+library's logger, at the first dropped line. The application's own OTLP exporters (other threads, or outside our export
 calls) log as before.
 """
 
@@ -16,7 +16,7 @@ import threading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 _state = threading.local()
 _PREFIX = "opentelemetry.exporter.otlp"
@@ -24,7 +24,17 @@ _PREFIX = "opentelemetry.exporter.otlp"
 
 class _DropOurs(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(_state, "exporting", False)
+        on_drop = getattr(_state, "on_drop", None)
+        if on_drop is None:
+            return True
+        if record.levelno >= logging.WARNING:
+            try:
+                # "Transient error %s encountered while exporting ...": the error itself.
+                args = record.args if isinstance(record.args, tuple) else ()
+                on_drop(str(args[0]) if args else record.getMessage())
+            except Exception:  # reporting must never break the exporter
+                pass
+        return False
 
 
 _FILTER = _DropOurs()
@@ -40,11 +50,13 @@ def quiet_exporter_loggers() -> None:
 
 
 @contextlib.contextmanager
-def exporting() -> Iterator[None]:
-    """Mark the calling thread as inside one of our exports."""
-    previous = getattr(_state, "exporting", False)
-    _state.exporting = True
+def exporting(on_drop: Callable[[str], object]) -> Iterator[None]:
+    """Mark the calling thread as inside one of our exports; ``on_drop`` gets each dropped
+    warning's message (the first is reported at once: the export may still be retrying when
+    the process ends)."""
+    previous = getattr(_state, "on_drop", None)
+    _state.on_drop = on_drop
     try:
         yield
     finally:
-        _state.exporting = previous
+        _state.on_drop = previous

@@ -218,9 +218,13 @@ def test_run_says_where_the_data_went(tmp_path: Path) -> None:
     assert f"traces in {root / 'out'} (1 process left evidence)" in local.stderr
     (root / "ssot-runtime.toml").write_text('exporters = ["otlp"]\nexport_timeout = 0.5\n'
                                            '[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    import shutil
+
+    shutil.rmtree(root / "out")
     otlp = run(root, sys.executable, "-c", "import oldpkg.legacy", OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9")
     assert "exported over OTLP to http://127.0.0.1:9" in otlp.stderr
     assert "traces in" not in otlp.stderr and str(root / "out") not in otlp.stderr
+    assert not (root / "out").exists()  # not even an empty folder
 
 
 def _closed_port() -> int:

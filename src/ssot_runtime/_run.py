@@ -44,10 +44,11 @@ def run_command(command: list[str], *, config: Path | None = None, output: Path 
                 mode: str | None = None) -> int:
     """Run ``command`` under the hook; return its exit status (re-raising a signal that ended it)."""
     env = child_environment(config, output, mode)
-    # Made now: a run with no legacy use at all leaves an empty folder, which reports zero uses.
-    os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
     from . import _run_outputs
 
+    cfg = load_config(config, environ=env)
+    if "local" in cfg.exporters:  # made now, for every child; no local folder for a run that writes none
+        os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
     before = _run_outputs.sizes(env["SSOT_RUNTIME_OUTPUT"])
     try:
         child = subprocess.Popen(command, env=env)
@@ -61,7 +62,7 @@ def run_command(command: list[str], *, config: Path | None = None, output: Path 
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    for line in _run_outputs.describe(load_config(config, environ=env), env, before):
+    for line in _run_outputs.describe(cfg, env, before):
         print(line, file=sys.stderr)
     if code < 0:  # ended by a signal: end the same way, so the caller sees what it would have seen
         signal.signal(-code, signal.SIG_DFL)

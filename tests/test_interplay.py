@@ -79,9 +79,16 @@ def test_one_mock_patch_of_a_legacy_name_is_one_use_of_that_name(app: Path) -> N
         by_object = _sys._getframe().f_lineno + 1
         with mock.patch.object(_sys.modules["app.ws.unified_manager"], "CONSTANT", 7):
             pass
+
+        @mock.patch("app.ws.unified_manager.WebSocketManager")
+        def decorated(fake: object) -> None:
+            pass
+
+        called = _sys._getframe().f_lineno + 1
+        decorated()  # mock enters the patch through contextlib's ExitStack: still the caller's line
     counts = {(r.symbol, r.line): r.count for r in uses.records}
     # No module use: the patch names `helper`, and mock's own import of the module is how it gets there.
-    assert counts == {("helper", line): 3, ("CONSTANT", by_object): 1}
+    assert counts == {("helper", line): 3, ("CONSTANT", by_object): 1, ("WebSocketManager", called): 1}
 
 
 def test_inspect_getmodule_finds_canonical_modules(app: Path) -> None:

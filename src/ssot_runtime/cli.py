@@ -275,8 +275,11 @@ def fix(
         raise CliError("--diff and --write exclude each other")
     cfg = load_config(config)
     only = tuple(legacy or ())
+    unplaced: list[str] = []
     if only_seen:
-        seen = [p["legacy"] for p in _report.build_report(_traces.read(only_seen))["legacy_paths"]]
+        report = _report.build_report(_traces.read(only_seen))
+        unplaced = _fix.unplaced(report, paths)
+        seen = [p["legacy"] for p in report["legacy_paths"]]
         if only:
             import fnmatch
 
@@ -287,6 +290,8 @@ def fix(
         typer.echo(f"warning: {error}", err=True)
     for refused in result.refused:
         typer.echo(f"refused: {refused}", err=True)
+    for site in unplaced:
+        typer.echo(f"not found: {site}", err=True)
     if write:
         _fix.write(result)
         for path in sorted(result.changed):

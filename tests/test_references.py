@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ssot_runtime.cli import app
@@ -125,3 +127,25 @@ def test_fix_write_rewrites_references_and_leaves_prose_alone(tmp_path: Path) ->
     assert (root / "setup.cfg").read_text() == INI_AFTER
     again = runner.invoke(app, ["fix", str(root), "--config", str(root / "ssot-runtime.toml"), "--write"])
     assert "0 of" in again.stdout
+
+
+WORDS = st.sampled_from(["app.old.get_manager", "app.old:get_manager", "app.old", "oldtop", "moved", "to",
+                         "app.core", "is", "gone", "(see", "app.old.x)", "-", "app.old.get_manager."])
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.lists(WORDS, min_size=2, max_size=6), call=st.sampled_from(["warnings.warn", "print", "",
+                                                                            "importlib.import_module"]))
+def test_a_string_of_several_words_is_never_rewritten_nor_a_reference(words: list[str], call: str) -> None:
+    from ssot_runtime import parse_config
+    from ssot_runtime._fix import fix_source
+    from ssot_runtime._legacy_names import LegacyNames
+    from ssot_runtime._scan import scan_python
+
+    names = LegacyNames(parse_config({"redirects": {"app.old.*": "app.core.*", "oldtop": "newtop"}}))
+    text = " ".join(words)
+    source = f"import importlib, warnings\nX = {call}({text!r})\n"
+    assert fix_source("user.py", source, names) == source
+    refs = scan_python("user.py", source, names, prose=True)
+    assert {r.kind for r in refs} <= {"prose"}
+    assert (len(refs) > 0) == any("." in w or ":" in w for w in words if w not in ("app.core", "-"))

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ._legacy_names import LegacyNames, Match
+from ._references import replace_config_line
 from ._rewrite import rewrite
 from ._scan import _package_of, files_under
 from ._symbols import CanonicalNames
@@ -64,7 +65,7 @@ def fix_source(path: str, source: str, names: LegacyNames, canonical: CanonicalN
 
 def _replace_line(path: str, number: int, line: str, names: LegacyNames, canonical: CanonicalNames,
                   refused: list[str] | None) -> str:
-    """One line of a config file, its dotted legacy names rewritten where the target exists."""
+    """One line of a config file, its references (never prose) rewritten where the target exists."""
 
     def keep(match: Match) -> bool:
         why = canonical.missing(match.canonical, match.canonical_symbol) if match.canonical_symbol else None
@@ -73,7 +74,7 @@ def _replace_line(path: str, number: int, line: str, names: LegacyNames, canonic
                            f"{match.canonical}.{match.canonical_symbol}: {why}")
         return why is None
 
-    return names.replace_text(line, keep)
+    return replace_config_line(names, line, keep)
 
 
 def project_root(path: str) -> str:

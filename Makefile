@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp]'
 	touch $(STAMP)
 
-.PHONY: help venv demo test test-all test-others lint typecheck bench bench-all clean
+.PHONY: help venv demo test test-all test-others lint typecheck bench bench-all bench-instructions clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench: $(STAMP) ## Every benchmark row on the default Python -> benchmarks/resul
 bench-all: $(STAMP) ## Every benchmark row on each supported Python (the test matrix's venvs), one file per version
 	$(VENV)/bin/nox --install-only
 	for v in 3.10 3.11 3.12 3.13; do $(PY) benchmarks/run.py --python .nox/tests-$$(echo $$v | tr . -)/bin/python || exit 1; done
+
+bench-instructions: $(STAMP) ## The hook rows as instruction counts under valgrind (repeatable on a noisy machine)
+	$(PY) benchmarks/instructions.py
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis

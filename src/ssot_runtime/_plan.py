@@ -165,14 +165,15 @@ def _place(file: str, legacy: str, site: dict[str, Any], edits: list[Change], lo
     if line in why:
         return Change(file, line, legacy, text, text, uses, "refused", why[line], traced)
     named = (site["symbol"] or legacy.rpartition(".")[2]) in text
-    for edit in edits:
-        if edit.line <= line <= edit.line + edit.before.count("\n") and (prints or named):
-            return _add(edit, legacy, uses, traced, placed)
-    # Imported by a name computed elsewhere: the dotted string is the line that changes.
-    quoted = re.compile(rf"[\"']{re.escape(legacy)}[\"'.:]")
-    for edit in edits:
-        if quoted.search(edit.before):
-            return _add(edit, legacy, uses, traced, placed)
+    if prints or named:  # the traced statement, or (older traces) a line that still names what was used
+        for edit in edits:
+            if edit.line <= line <= edit.line + edit.before.count("\n"):
+                return _add(edit, legacy, uses, traced, placed)
+        # Imported by a name computed elsewhere: the dotted string is the line that changes.
+        quoted = re.compile(rf"[\"']{re.escape(legacy)}[\"'.:]")
+        for edit in edits:
+            if quoted.search(edit.before):
+                return _add(edit, legacy, uses, traced, placed)
     if named and edits:  # through an alias the file changes
         return Change(file, line, legacy, text, text, uses, "covered", moved, traced)
     what = site["symbol"] or legacy

@@ -58,11 +58,12 @@ bench-all: $(STAMP) ## Every benchmark row on each supported Python (the test ma
 	$(VENV)/bin/nox --install-only
 	for v in 3.10 3.11 3.12 3.13; do $(PY) benchmarks/run.py --python .nox/tests-$$(echo $$v | tr . -)/bin/python || exit 1; done
 
+# NO_MKDOCS_2_WARNING: the material theme's banner about its end of life (May 2027), printed on every build.
 docs: $(DOCS_STAMP) ## Build the documentation site into site/ (mkdocs --strict: a broken link or a page not in nav fails)
-	$(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 docs-serve: $(DOCS_STAMP) ## Serve the documentation site on http://127.0.0.1:8000, rebuilt on every change
-	$(VENV)/bin/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 cli-docs: $(STAMP) ## Regenerate docs/cli-reference.md from the typer app (a test fails when it is stale)
 	$(PY) tools/cli_reference.py --output docs/cli-reference.md

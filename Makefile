@@ -21,7 +21,7 @@ $(RELEASE_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[release]'
 	touch $(RELEASE_STAMP)
 
-.PHONY: help venv demo test test-all test-others lint typecheck bench bench-all docs docs-serve cli-docs package clean
+.PHONY: help venv demo test test-all test-others lint typecheck bench bench-all bench-instructions docs docs-serve cli-docs package clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench: $(STAMP) ## Every benchmark row on the default Python -> benchmarks/resul
 bench-all: $(STAMP) ## Every benchmark row on each supported Python (the test matrix's venvs), one file per version
 	$(VENV)/bin/nox --install-only
 	for v in 3.10 3.11 3.12 3.13; do $(PY) benchmarks/run.py --python .nox/tests-$$(echo $$v | tr . -)/bin/python || exit 1; done
+
+bench-instructions: $(STAMP) ## The hook rows as instruction counts under valgrind (repeatable on a noisy machine)
+	$(PY) benchmarks/instructions.py
 
 # NO_MKDOCS_2_WARNING: the material theme's banner about its end of life (May 2027), printed on every build.
 docs: $(DOCS_STAMP) ## Build the documentation site into site/ (mkdocs --strict: a broken link or a page not in nav fails)

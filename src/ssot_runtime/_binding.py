@@ -419,18 +419,16 @@ class Binding:
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
                 recorder = self.hook.recorder
-                recorder.defer(self._record_deferred, user.f_code, user.f_lasti, user.f_globals, count,
-                               self.load_ns, recorder.now())
+                # The binding's name, not the binding: a module imported again and again must not
+                # be kept alive (with its dict and spec) until records are read.
+                recorder.defer(_record_deferred, self.hook, self.legacy, user.f_code, user.f_lasti, user.f_globals,
+                               count, self.load_ns, recorder.now())
             else:
                 self.record_first_import(user, count, self.load_ns)
         except _INTENDED:
             raise
         except Exception:
             self.hook.internal_error()
-
-    def _record_deferred(self, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
-                         load_ns: tuple[int, int], seen: float) -> None:
-        self.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
 
     def record_first_import(self, user: FrameType | FrameInfo | None, count: bool, load_ns: tuple[int, int],
                             seen: float | None = None) -> None:
@@ -494,6 +492,17 @@ class Binding:
     def dir(self) -> list[str]:
         source = self.namespace if self.namespace is not None else dir(self.target)
         return sorted({*source, *self.renames})
+
+
+def _record_deferred(hook: Hook, legacy: str, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
+                     load_ns: tuple[int, int], seen: float) -> None:
+    """A first import kept by :meth:`Binding.first_import`, recorded by its legacy module's binding.
+
+    Any binding of the name records alike (the same rule, mode and canonical names).
+    """
+    binding = hook.bindings.get(legacy)
+    if binding is not None:
+        binding.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
 
 
 def _implicit_parent_import(frame: FrameType) -> bool:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "cli-reference.md"
 HEADER = (
-    "<!-- Generated from the typer app by `make cli-docs` (tools/cli_reference.py): do not edit.\n"
-    "     A test fails when this page differs from what the app generates. -->\n\n"
+    "<!-- Generated from the typer app by `make cli-docs` (tools/cli_reference.py) with typer {typer}:\n"
+    "     do not edit. A test fails when this page differs from what the app generates. -->\n\n"
 )
 
 
@@ -36,7 +36,14 @@ def render() -> str:
     # the same on every terminal width.
     ctx = typer.Context(command, info_name="ssot-runtime", **command.context_settings)
     body = get_docs_for_click(obj=command, ctx=ctx, name="ssot-runtime", title="`ssot-runtime` reference")
-    return HEADER + body.strip() + "\n"
+    return HEADER.format(typer=typer_version()) + body.strip() + "\n"
+
+
+def typer_version() -> str:
+    """The installed typer's version: its Markdown writer's output differs between releases."""
+    from importlib.metadata import version
+
+    return version("typer")
 
 
 def main(argv: list[str] | None = None) -> int:

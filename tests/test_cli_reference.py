@@ -32,18 +32,23 @@ def committed_typer_version(page: str) -> str | None:
 
 def test_committed_reference_is_what_the_app_generates() -> None:
     tool = generator()
-    committed = PAGE.read_text(encoding="utf-8")
+    committed, generated = PAGE.read_text(encoding="utf-8"), tool.render()
     made_with, installed = committed_typer_version(committed), tool.typer_version()
+    if without_version(committed) == without_version(generated):
+        return
     if made_with is not None and made_with != installed:
-        # Each typer release writes its own Markdown (metavars, spacing): compare only with the one
-        # that wrote the page (the default venv's). The next test still checks the page's content.
+        # Each typer release may write its Markdown differently (metavars, spacing): a difference
+        # under another release than the one that wrote the page is no verdict. The next test
+        # still checks the page's content.
         pytest.skip(f"docs/cli-reference.md was generated with typer {made_with}, this environment has "
-                    f"{installed}: run `make cli-docs` in the default venv to compare")
-    generated = tool.render()
-    if committed != generated:
-        diff = "".join(difflib.unified_diff(committed.splitlines(keepends=True), generated.splitlines(keepends=True),
-                                            "docs/cli-reference.md (committed)", "generated from the app"))
-        raise AssertionError(f"docs/cli-reference.md is out of date: run `make cli-docs` and commit it.\n{diff}")
+                    f"{installed} and writes it differently: run `make cli-docs` in the default venv to compare")
+    diff = "".join(difflib.unified_diff(committed.splitlines(keepends=True), generated.splitlines(keepends=True),
+                                        "docs/cli-reference.md (committed)", "generated from the app"))
+    raise AssertionError(f"docs/cli-reference.md is out of date: run `make cli-docs` and commit it.\n{diff}")
+
+
+def without_version(page: str) -> str:
+    return re.sub(r"with typer \S+?:", "with typer:", page, count=1)
 
 
 def test_committed_reference_documents_every_command_and_option() -> None:

@@ -32,8 +32,14 @@ def committed_typer_version(page: str) -> str | None:
 
 def test_committed_reference_is_what_the_app_generates() -> None:
     tool = generator()
-    committed, generated = PAGE.read_text(encoding="utf-8"), tool.render()
+    committed = PAGE.read_text(encoding="utf-8")
     made_with, installed = committed_typer_version(committed), tool.typer_version()
+    try:
+        generated = tool.render()
+    except Exception as exc:  # typer's Markdown writer is not public API: an older release may lack it
+        if made_with is not None and made_with != installed:
+            pytest.skip(f"typer {installed} cannot write the reference ({exc!r}); it was generated with {made_with}")
+        raise
     if without_version(committed) == without_version(generated):
         return
     if made_with is not None and made_with != installed:

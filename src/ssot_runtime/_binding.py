@@ -562,7 +562,12 @@ def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
     # make importlib warn first ("Module globals is missing a __spec__.loader") where the spec
     # has no loader (a script's __main__): -W error then raises that instead of ours. Such code
     # is read from its file by name.
+    #
+    # A module run by runpy as __main__ (`python -m app.main`) has the spec of "app.main" and the
+    # name "__main__": warnings asks its loader for the source of "__main__", and the loader
+    # raises ImportError out of warn_explicit. Its source is read by file name too.
     spec = f_globals.get("__spec__")
-    module_globals = f_globals if getattr(spec, "loader", None) is not None else None
+    name = f_globals.get("__name__")
+    usable = getattr(spec, "loader", None) is not None and getattr(spec, "name", None) == name
     warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,
-                           module=f_globals.get("__name__"), registry=registry, module_globals=module_globals)
+                           module=name, registry=registry, module_globals=f_globals if usable else None)

@@ -71,6 +71,7 @@ def scan(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", metavar="N", min=1, help="Parallel processes.", show_default="the number of cores")] = None,  # noqa: E501,UP045
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Paths relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
+    prose: Annotated[bool, typer.Option("--prose", metavar="", help="Also list prose that mentions a legacy path (kind prose; never rewritten).")] = False,  # noqa: E501
 ) -> None:
     """Find static references to legacy paths; with --traces, which of them ran and what only ran.
 
@@ -84,7 +85,7 @@ def scan(
     cfg = load_config(config)
     base = project_root(root, config)
     skip = {os.path.abspath(p) for p in _config_skip(cfg)}
-    refs, errors, files = _scan.scan(_existing(paths), cfg, only=tuple(legacy or ()), jobs=jobs)
+    refs, errors, files = _scan.scan(_existing(paths), cfg, only=tuple(legacy or ()), jobs=jobs, prose=prose)
     refs = [r for r in refs if os.path.abspath(r.file) not in skip]
     for ref in refs:  # one form in the output: relative to the root (absolute outside it)
         ref.file = _report.PathMapper([], base)(os.path.abspath(ref.file))
@@ -132,8 +133,11 @@ def fix(
         raise CliError("--diff and --write exclude each other")
     cfg = load_config(config)
     only = tuple(legacy or ())
+    unplaced: list[str] = []
     if only_seen:
-        seen = [p["legacy"] for p in _report.build_report(read_traces(only_seen, config=config))["legacy_paths"]]
+        report = _report.build_report(read_traces(only_seen, config=config))
+        unplaced = _fix.unplaced(report, _existing(paths))
+        seen = [p["legacy"] for p in report["legacy_paths"]]
         if only:
             import fnmatch
 
@@ -144,6 +148,8 @@ def fix(
         typer.echo(f"warning: {error}", err=True)
     for refused in result.refused:
         typer.echo(f"refused: {refused}", err=True)
+    for site in unplaced:
+        typer.echo(f"not found: {site}", err=True)
     if write:
         _fix.write(result)
         for path in sorted(result.changed):

@@ -87,3 +87,28 @@ def read_traces(sources: list[str] | None, filters: Filters | None = None, *, st
     if agg.skipped and warn:
         typer.echo(f"warning: {skipped_message(agg)}", err=True)
     return agg
+
+
+def progress_bar(sources: list[str] | None, config: Path | None = None) -> Any:
+    """A progress bar on a terminal, for large inputs."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from ._traces import expand
+
+    try:
+        total = sum(os.path.getsize(p) for p in expand(sources or [default_output(config)]) if p != "-")
+    except (OSError, SsotRuntimeError):
+        return None
+    if total < 20_000_000:
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("reading traces", total=total)
+    progress.start()
+    import atexit
+
+    atexit.register(progress.stop)
+    return lambda n: progress.advance(task, n)

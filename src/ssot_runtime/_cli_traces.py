@@ -8,9 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._cli_read import OptionError, project_root, read_traces, skipped_message, time_option
+from ._cli_read import OptionError, progress_bar, project_root, read_traces, skipped_message, time_option
 from ._report import PathMapper
-from .cli import FORMATS, CliError, Command, app, handles_errors, progress_bar
+from .cli import FORMATS, CliError, Command, app, handles_errors
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
 REPEAT = " Repeat the option for more."

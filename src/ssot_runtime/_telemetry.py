@@ -15,6 +15,7 @@ import threading
 import time
 import weakref
 
+from ._fingerprint import ATTRIBUTE as FINGERPRINT
 from ._log import log
 
 TYPE_CHECKING = False
@@ -80,6 +81,7 @@ class Telemetry:
         self._span_processors: list[Any] = []
         self._threads = True
         self.process_start_ns = getattr(hook, "started_ns", 0) or time.time_ns()
+        self._fingerprints: Any = None
 
     @property
     def wanted(self) -> bool:
@@ -220,7 +222,19 @@ class Telemetry:
             self._limit_logged = True
             log("warning", "max_sites reached: further sites fold into one point", max_sites=self.config.max_sites,
                 sites=len(records))
-        return [Observation(r.count, use_attributes(r, r.symbol, r.canonical_symbol)) for r in records]
+        if self._fingerprints is None:
+            from ._fingerprint import Fingerprints
+
+            self._fingerprints = Fingerprints()
+        prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
+        observations = []
+        for r in records:
+            attrs = use_attributes(r, r.symbol, r.canonical_symbol)
+            mark = prints.get((r.file, r.line))
+            if mark is not None:
+                attrs[FINGERPRINT] = mark
+            observations.append(Observation(r.count, attrs))
+        return observations
 
     def _observe_process(self, generation: int) -> Iterable[Any]:
         """The evidence that this process ran under the hook: a point even when it saw no use."""

@@ -7,7 +7,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage or configuration error (one line, no t
 from __future__ import annotations
 
 import functools
-import os
+import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -125,6 +125,12 @@ def run(
     raise typer.Exit(code)
 
 
+# The readers, then the code commands (they register on `app`): --help lists them in the order
+# of a migration: run, report, check, plan, scan, fix, config, enable, disable.
+for _module in ("_cli_traces", "_cli_code"):
+    importlib.import_module(f"{__package__}.{_module}")
+
+
 @app.command("config", cls=Command)
 @handles_errors
 def config_command(
@@ -152,32 +158,8 @@ def config_command(
     raise typer.Exit(0 if ok else 1)
 
 
-def progress_bar(sources: list[str] | None, config: Path | None = None) -> Any:
-    """A progress bar on a terminal, for large inputs."""
-    if not sys.stderr.isatty():
-        return None
-    from ._cli_read import default_output
-    from ._traces import expand
-
-    try:
-        total = sum(os.path.getsize(p) for p in expand(sources or [default_output(config)]) if p != "-")
-    except (OSError, SsotRuntimeError):
-        return None
-    if total < 20_000_000:
-        return None
-    from rich.progress import Progress
-
-    progress = Progress(transient=True)
-    task = progress.add_task("reading traces", total=total)
-    progress.start()
-    import atexit
-
-    atexit.register(progress.stop)
-    return lambda n: progress.advance(task, n)
-
-
 # Commands that live in modules of their own register on `app` when imported.
-from . import _cli_code, _cli_env, _cli_traces  # noqa: E402,F401
+from . import _cli_env  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,27 +19,12 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import ssot_runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROWS, info, paired, row
-
-
-def loop_timer(source: str, namespace: dict[str, object], n: int) -> Callable[[], float]:
-    """A timer running ``source`` n times inside one function (locals, no timeit overhead)."""
-    code = f"def _bench(_n):\n    for _ in range(_n):\n        {source}\n"
-    exec(code, namespace)
-    fn = namespace["_bench"]
-
-    def run() -> float:
-        t0 = time.perf_counter()
-        fn(n)  # type: ignore[operator]
-        return time.perf_counter() - t0
-
-    return run
+from _common import ROWS, info, loop_timer, paired, row
 
 
 class _AliasFinder:

@@ -9,29 +9,15 @@ import argparse
 import compileall
 import sys
 import tempfile
-import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import ssot_runtime
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import info, paired, row
+from _common import info, loop_timer, paired, row
 
 BODY = "class Foo:\n    pass\n\nKEEP = 1\n" + "".join(f"V{i} = {i}\n" for i in range(50))
-
-
-def loop_timer(source: str, namespace: dict[str, object], n: int) -> Callable[[], float]:
-    exec(f"def _bench(_n):\n    for _ in range(_n):\n        {source}\n", namespace)
-    fn = namespace["_bench"]
-
-    def run() -> float:
-        t0 = time.perf_counter()
-        fn(n)  # type: ignore[operator]
-        return time.perf_counter() - t0
-
-    return run
 
 
 def run_rows(quick: bool) -> None:

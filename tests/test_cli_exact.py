@@ -18,23 +18,15 @@ from typer.testing import CliRunner
 
 from ssot_runtime.cli import app
 
+from .projects import clean_env, legacy_project
+
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "ssot-runtime")
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSOT_RUNTIME_", "OTEL_"))}
-    env.update(extra)
-    return env
-
-
 def project(tmp_path: Path, config: str = "") -> Path:
-    root = tmp_path / "proj"
-    (root / "newpkg").mkdir(parents=True)
-    (root / "newpkg" / "__init__.py").write_text("")
-    (root / "newpkg" / "canonical.py").write_text("X = 1\ndef work():\n    return 1\n")
-    (root / "ssot-runtime.toml").write_text(config + '[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    root = legacy_project(tmp_path, config)
     (root / "app.py").write_text(textwrap.dedent("""
         import oldpkg.legacy as legacy
 

@@ -18,25 +18,14 @@ from typer.testing import CliRunner
 from ssot_runtime.cli import app
 
 from .otlp_receivers import HttpReceiver
+from .projects import clean_env, legacy_project
 
 runner = CliRunner()
 CLI = str(Path(sys.executable).parent / "ssot-runtime")
 SPAN = re.compile(r"in (\d+) process(?:es)?, \d{4}-\d\d-\d\d \d\d:\d\d - (\d{4}-\d\d-\d\d )?\d\d:\d\d UTC")
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSOT_RUNTIME_", "OTEL_"))}
-    env.update(extra)
-    return env
-
-
-def project(tmp_path: Path, config: str = "") -> Path:
-    root = tmp_path / "proj"
-    (root / "newpkg").mkdir(parents=True)
-    (root / "newpkg" / "__init__.py").write_text("")
-    (root / "newpkg" / "canonical.py").write_text("X = 1\ndef work():\n    return 1\n")
-    (root / "ssot-runtime.toml").write_text(config + '[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
-    return root
+project = legacy_project
 
 
 def python(root: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -13,15 +12,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from .projects import clean_env, legacy_project
+
 ROOT = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "ssot-runtime")
 GOLDEN = Path(__file__).resolve().parent / "golden"
-
-
-def clean_env(**more: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SSOT_RUNTIME_", "OTEL_"))}
-    env.update(more)
-    return env
 
 
 def report_sites(output: Path, root: Path) -> list[dict[str, Any]]:
@@ -90,11 +85,7 @@ if __name__ == "__main__":
 
 
 def test_ten_sites_with_threads_fork_and_a_pool_are_exact_under_run(tmp_path: Path) -> None:
-    root = tmp_path / "proj"
-    (root / "newpkg").mkdir(parents=True)
-    (root / "newpkg" / "__init__.py").write_text("")
-    (root / "newpkg" / "canonical.py").write_text("def work():\n    return 1\n")
-    (root / "ssot-runtime.toml").write_text('[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    root = legacy_project(tmp_path)
     (root / "app.py").write_text(TEN_SITES)
     output = tmp_path / "out"
     result = subprocess.run([CLI, "run", "--output", str(output), "--", sys.executable, "app.py"], cwd=root,
@@ -121,11 +112,7 @@ def test_ten_sites_with_threads_fork_and_a_pool_are_exact_under_run(tmp_path: Pa
 
 
 def test_an_application_that_handles_sigterm_itself_delivers_every_use(tmp_path: Path) -> None:
-    root = tmp_path / "proj"
-    (root / "newpkg").mkdir(parents=True)
-    (root / "newpkg" / "__init__.py").write_text("")
-    (root / "newpkg" / "canonical.py").write_text("def work():\n    return 1\n")
-    (root / "ssot-runtime.toml").write_text('[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    root = legacy_project(tmp_path)
     (root / "server.py").write_text(textwrap.dedent("""
         import signal, sys, time
         import oldpkg.legacy

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,otlp]'
+	$(PY) -m pip install --quiet -e '.[dev,otlp,servers]'
 	touch $(STAMP)
 
 .PHONY: help venv demo test test-all test-others lint typecheck bench clean
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
-venv: $(STAMP) ## Create .venv and install the project with its dev and otlp extras
+venv: $(STAMP) ## Create .venv and install the project with its dev, otlp and servers extras
 
 demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan
 	rm -rf .ssot-runtime/demo

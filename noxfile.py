@@ -34,7 +34,7 @@ def interpreter(version: str) -> str:
 
 def _tests(session: nox.Session) -> None:
     """The whole suite on one interpreter; extra arguments go to pytest."""
-    session.install("-e", ".[dev,otlp]")
+    session.install("-e", ".[dev,otlp,servers]")
     session.run("python", "-m", "pytest", *session.posargs)
 
 

@@ -234,9 +234,12 @@ class Telemetry:
 
     def _register_finalizer(self) -> None:
         # multiprocessing children leave through os._exit: atexit never runs, its finalizers do.
-        util = sys.modules.get("multiprocessing.util")
-        if util is not None:
+        # billiard (Celery's prefork pool) is a fork of multiprocessing with registries of its own.
+        for util in _process_utils():
             util.Finalize(self, Telemetry.shutdown, args=(self,), exitpriority=100)
+        from . import _exits
+
+        _exits.connect(self)
 
     def _after_fork(self) -> None:
         """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
@@ -246,8 +249,10 @@ class Telemetry:
         self._meter_provider = self._tracer_provider = None
         if was_started and not self.closed:
             self.start()
-            util = sys.modules.get("multiprocessing.util")
-            if util is not None:  # its registry is cleared after fork: register once it is
+            from . import _exits
+
+            _exits.connect(self)
+            for util in _process_utils():  # their registries are cleared after fork: register once they are
                 util.register_after_fork(self, Telemetry._register_finalizer)
 
     def flush(self) -> None:
@@ -292,6 +297,12 @@ class Telemetry:
             worker.start()
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+
+
+def _process_utils() -> list[Any]:
+    """The ``util`` modules of the process libraries already imported (never imported by us)."""
+    return [util for util in (sys.modules.get("multiprocessing.util"), sys.modules.get("billiard.util"))
+            if util is not None]
 
 
 def _quietly(fn: Any, *args: Any) -> None:

@@ -7,6 +7,7 @@ then ``L.func()``); importing the application module makes ``STARTUP_USES``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import signal
@@ -16,12 +17,14 @@ import sys
 import textwrap
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ssot_runtime import _traces
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 USES_PER_REQUEST = 2
@@ -191,3 +194,10 @@ def shutdown_lines(text: str, markers: tuple[str, ...]) -> list[str]:
 
     kept = [re.sub(r"\d+", "N", line.strip()) for line in text.splitlines() if any(m in line for m in markers)]
     return sorted(kept)
+
+
+def plain_and_hooked(run: Callable[[bool], T]) -> tuple[T, T]:
+    """``run(hook=False)`` and ``run(hook=True)`` side by side: servers mostly wait, so two at once."""
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        plain, hooked = pool.submit(run, False), pool.submit(run, True)
+        return plain.result(), hooked.result()

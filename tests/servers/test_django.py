@@ -83,7 +83,7 @@ def runserver_once(tmp_path: Path, *, reload: bool, sig: signal.Signals, group: 
 ], ids=["autoreload-ctrl-c", "noreload-ctrl-c", "noreload-SIGTERM"])
 def test_runserver_delivers_every_use_and_ends_as_without_the_hook(tmp_path: Path, reload: bool,
                                                                    sig: signal.Signals, group: bool) -> None:
-    plain_code, plain_log = runserver_once(tmp_path, reload=reload, sig=sig, group=group, hook=False)
-    code, log = runserver_once(tmp_path, reload=reload, sig=sig, group=group, hook=True)
+    (plain_code, plain_log), (code, log) = harness.plain_and_hooked(
+        lambda hook: runserver_once(tmp_path, reload=reload, sig=sig, group=group, hook=hook))
     assert code == plain_code, log
     assert harness.shutdown_lines(log, MARKERS) == harness.shutdown_lines(plain_log, MARKERS), log

@@ -53,8 +53,8 @@ def gunicorn_once(tmp_path: Path, *, sig: signal.Signals, group: bool, hook: boo
                          ids=["SIGTERM-to-master", "SIGINT-to-master", "SIGINT-to-group"])
 def test_gunicorn_preload_delivers_every_use_and_ends_as_without_the_hook(tmp_path: Path, sig: signal.Signals,
                                                                          group: bool) -> None:
-    plain_code, plain_log = gunicorn_once(tmp_path, sig=sig, group=group, hook=False)
-    code, log = gunicorn_once(tmp_path, sig=sig, group=group, hook=True)
+    (plain_code, plain_log), (code, log) = harness.plain_and_hooked(
+        lambda hook: gunicorn_once(tmp_path, sig=sig, group=group, hook=hook))
     assert code == plain_code, log
     # Ctrl-C reaches the workers in the middle of their own work: whether one of them logs an
     # "Error handling request" for it is gunicorn's race, with or without us.

@@ -66,8 +66,8 @@ def uvicorn_once(tmp_path: Path, *, workers: int, sig: signal.Signals, group: bo
                          ids=["SIGTERM-to-main", "SIGINT-to-group"])
 def test_uvicorn_delivers_every_use_and_ends_as_without_the_hook(tmp_path: Path, workers: int,
                                                                   sig: signal.Signals, group: bool) -> None:
-    plain_code, plain_log = uvicorn_once(tmp_path, workers=workers, sig=sig, group=group, hook=False)
-    code, log = uvicorn_once(tmp_path, workers=workers, sig=sig, group=group, hook=True)
+    (plain_code, plain_log), (code, log) = harness.plain_and_hooked(
+        lambda hook: uvicorn_once(tmp_path, workers=workers, sig=sig, group=group, hook=hook))
     assert code == plain_code, log
     markers = MARKERS
     if workers > 1 and group:

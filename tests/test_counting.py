@@ -79,6 +79,35 @@ def test_import_module_counts_one_use_per_call(app: Path, tmp_path: Path) -> Non
     assert uses.records[0].function == "user_code.load"
 
 
+def test_import_module_of_a_loaded_module_counts_every_call_in_threads(app: Path, tmp_path: Path) -> None:
+    """3.10's cached _find_and_load reads nothing of the module: counted through its lock probe."""
+    user = tmp_path / "user_threads.py"
+    with capture(CONFIG) as uses:
+        import app.ws.unified_manager  # noqa: F401  (loaded before the threads start)
+
+        ns = run(
+            """
+            import importlib
+            def load(n):
+                for _ in range(n):
+                    importlib.import_module("app.ws.unified_manager")
+            """,
+            user,
+        )
+        load = ns["load"]
+        threads = [threading.Thread(target=load, args=(250,)) for _ in range(4)]  # type: ignore[arg-type]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    line = line_of(user, "importlib.import_module(")
+    assert counts(uses.records)[(LEGACY, None, line)] == 1000
+    from importlib import _bootstrap  # type: ignore[attr-defined]
+
+    # Uninstalled: no probe is left in 3.10's lock table (nor anything of ours on later versions).
+    assert type(_bootstrap._module_locks.get(LEGACY)).__name__ != "LockProbe"
+
+
 def test_from_import_counts_each_name_and_no_module_use(app: Path, tmp_path: Path) -> None:
     user = tmp_path / "user_from.py"
     with capture(CONFIG) as uses:
@@ -331,3 +360,53 @@ def test_real_parent_package_first_execution(app: Path, tmp_path: Path, statemen
     with capture(CONFIG) as uses:
         run(statement + "\n", tmp_path / "user_parent.py")
     assert uses.count(LEGACY, None) == 1
+
+
+def test_function_names_carry_class_and_nesting_on_every_version(app: Path, tmp_path: Path) -> None:
+    """3.10 has no co_qualname: ``__main__.handle`` there, ``__main__.Service.handle`` from 3.11."""
+    user = tmp_path / "user_names.py"
+    with capture(CONFIG) as uses:
+        ns = run(
+            """
+            import functools
+
+            class Service:
+                def handle(self):
+                    import app.ws.unified_manager  # handle
+
+                    def inner():
+                        return [__import__("app.ws.unified_manager") for _ in range(1)]  # inner
+                    return inner()
+
+                @staticmethod
+                @functools.lru_cache(maxsize=None)
+                def decorated():
+                    import app.ws.unified_manager  # decorated
+
+            load = lambda: __import__("app.ws.unified_manager")  # lambda
+            """,
+            user,
+        )
+        service = ns["Service"]()  # type: ignore[operator]
+        service.handle()
+        service.decorated()
+        ns["load"]()  # type: ignore[operator]
+    names = {r.line: r.function for r in uses.records}
+    assert names == {
+        line_of(user, "# handle"): "user_code.Service.handle",
+        # 3.12 inlines comprehensions: named after the function they run in, on every version.
+        line_of(user, "# inner"): "user_code.Service.handle.<locals>.inner",
+        line_of(user, "# decorated"): "user_code.Service.decorated",
+        line_of(user, "# lambda"): "user_code.<lambda>",
+    }
+
+
+def test_a_from_import_in_a_module_with_many_constants_counts_names_not_the_module(app: Path,
+                                                                                  tmp_path: Path) -> None:
+    """Past 256 constants the fromlist is loaded with EXTENDED_ARG: it was read as no fromlist."""
+    user = tmp_path / "user_big.py"
+    padding = "\n".join(f"c{n} = {n}.5" for n in range(300))
+    with capture(CONFIG) as uses:
+        run(padding + "\nfrom app.ws.unified_manager import helper\n", user)
+    line = line_of(user, "from app.ws")
+    assert counts(uses.records) == {(LEGACY, "helper", line): 1}

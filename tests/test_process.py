@@ -487,6 +487,28 @@ def test_warn_mode_under_w_error_makes_the_legacy_import_fail(tmp_path: Path) ->
     assert result.stderr.splitlines()[-1].startswith("ssot_runtime._errors.LegacyImportWarning: 'oldpkg.legacy'")
 
 
+def test_warn_mode_from_main_under_w_error_raises_our_warning_at_the_users_line(tmp_path: Path) -> None:
+    """3.12 and 3.13: importlib warned first ("Module globals is missing a __spec__.loader")."""
+    project = make_project(tmp_path)
+    script = "import sys\nprint('started')\nimport oldpkg.legacy  # the use\n"
+    result = run_script(project, script, env=config_env(project, SSOT_RUNTIME_MODE="warn"),
+                        options=("-W", "error::DeprecationWarning"))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == "started\n"
+    assert "__spec__.loader" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("ssot_runtime._errors.LegacyImportWarning: 'oldpkg.legacy'")
+    assert 'app.py", line 3, in <module>' in result.stderr
+
+
+def test_warn_mode_from_main_shows_our_warning_and_no_other(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    script = "import oldpkg.legacy\nimport oldpkg.legacy\n"
+    result = ok(run_script(project, script, env=config_env(project, SSOT_RUNTIME_MODE="warn")))
+    lines = [line for line in result.stderr.splitlines() if "Warning" in line]
+    assert len(lines) == 2 and all("app.py:" in line and "LegacyImportWarning: 'oldpkg.legacy'" in line
+                                   for line in lines), result.stderr
+
+
 def run_helper_with_warnings(tmp_path: Path, how: str) -> subprocess.CompletedProcess[str]:
     """Warn mode, the helper imported by a script, with ``-W ...`` or ``PYTHONWARNINGS=...``."""
     project = make_project(tmp_path, files={"helper.py": HELPER})

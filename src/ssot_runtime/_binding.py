@@ -10,9 +10,10 @@ import importlib
 import sys
 import time
 
-from . import _calls, _proxy
+from . import _calls, _lock_probe, _proxy
+from ._bytecode import from_import_offset, import_statement, is_attribute_read
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import MACHINE, SKIP, from_import_offset, import_statement, is_attribute_read
+from ._frames import MACHINE, SKIP
 from ._recorder import FrameInfo
 
 TYPE_CHECKING = False
@@ -41,7 +42,7 @@ class Binding:
     """A legacy module: what it maps to, how it is recorded, its module object; also its loader."""
 
     __slots__ = ("canonical_name", "children", "hook", "legacy", "load_ns", "mode", "module", "namespace",
-                 "renames", "rule", "target")
+                 "probe", "renames", "rule", "target")
 
     def __init__(self, hook: Hook, legacy: str, canonical_name: str, rule: Rule, mode: str) -> None:
         self.hook = hook
@@ -55,6 +56,7 @@ class Binding:
         self.namespace: dict[str, Any] | None = None  # the module's own dict (observe)
         self.children: dict[str, ModuleType] = {}
         self.load_ns = (0, 0)
+        self.probe: _lock_probe.LockProbe | None = None
 
     # -- the loader protocol (a binding is its module's loader) ---------------------------
     def exec_module(self, module: ModuleType) -> None:
@@ -66,7 +68,15 @@ class Binding:
         # Set only now: _init_module_attrs probes __path__, and the hook would make that a call.
         module.__dict__["__getattr__"] = self.module_getattr
         self.hook.bindings[self.legacy] = self
+        self.watch_cached_imports()
         self.loaded()
+
+    def watch_cached_imports(self) -> None:
+        """3.10: see ``import_module`` calls that find the module loaded (see ``_lock_probe``)."""
+        self.probe = _lock_probe.install(self.legacy, self.module, self._cached_import)
+
+    def _cached_import(self, find_and_load: FrameType) -> None:
+        self.spec_read(find_and_load, None)  # what 3.11's read of __spec__ there does
 
     def loaded(self) -> None:
         """Called by a loader's ``exec_module`` once the module is ready: record the import.
@@ -508,5 +518,11 @@ def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
 
     f_globals = frame.f_globals
     registry = None if always else f_globals.setdefault("__warningregistry__", {})
+    # The globals help linecache find the source through the module's loader. From 3.12 they
+    # make importlib warn first ("Module globals is missing a __spec__.loader") where the spec
+    # has no loader (a script's __main__): -W error then raises that instead of ours. Such code
+    # is read from its file by name.
+    spec = f_globals.get("__spec__")
+    module_globals = f_globals if getattr(spec, "loader", None) is not None else None
     warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,
-                           module=f_globals.get("__name__"), registry=registry, module_globals=f_globals)
+                           module=f_globals.get("__name__"), registry=registry, module_globals=module_globals)

@@ -16,6 +16,7 @@ import uuid
 import wrapt
 from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter
 from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
+from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
@@ -113,14 +114,61 @@ class LocalSpanExporter(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]
-    """An exporter that exports only in the process that made it, and reports its failures."""
+class PendingSpans(SpanProcessor):
+    """Keeps ended spans until :meth:`export` sends them: no thread of its own.
 
-    def __init__(self, wrapped: Any, name: str, failures: ExportFailures) -> None:
+    The SDK's batch processor exports from a worker thread and joins it at shutdown; 3.12
+    refuses to start a thread at interpreter shutdown, and a join cannot be bounded per call.
+    Telemetry creates its spans itself (in ``pump``) and exports them right after, in the
+    thread that pumped: a metric reader's, or the one that flushes at exit.
+    """
+
+    _BATCH = 512
+
+    def __init__(self, exporter: Any) -> None:
+        self.exporter = exporter
+        self._spans: list[ReadableSpan] = []
+        self._lock = threading.Lock()
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self._spans.append(span)  # list.append is atomic
+
+    def export(self, deadline: float | None = None) -> None:
+        """Send what was kept, in batches, until done or ``deadline`` (``time.monotonic()``) passes."""
+        import time
+
+        with self._lock:
+            while self._spans and (deadline is None or time.monotonic() < deadline):
+                count = min(len(self._spans), self._BATCH)
+                batch = self._spans[:count]
+                del self._spans[:count]
+                self.exporter.export(batch)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        self.export()
+        return True
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+
+class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """An exporter that exports only in the process that made it, and reports its failures.
+
+    A metric exporter given ``spans`` sends them after each metrics export, in the same
+    thread and within ``timeout`` seconds: the spans of first imports leave with the metrics
+    collected at the same time, and at exit the local files are complete before any
+    collector is waited for.
+    """
+
+    def __init__(self, wrapped: Any, name: str, failures: ExportFailures, spans: PendingSpans | None = None,
+                 timeout: float = 0.0) -> None:
         super().__init__(wrapped)
         self._self_pid = os.getpid()
         self._self_name = name
         self._self_failures = failures
+        self._self_spans = spans
+        self._self_timeout = timeout
 
     def export(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != self._self_pid:
@@ -129,9 +177,14 @@ class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]
             result = self.__wrapped__.export(data, *args, **kwargs)
         except Exception as exc:
             self._self_failures.failed(self._self_name, exc)
-            return _failure(self.__wrapped__)
-        if getattr(result, "name", "") == "FAILURE":
-            self._self_failures.failed(self._self_name, "export returned FAILURE")
+            result = _failure(self.__wrapped__)
+        else:
+            if getattr(result, "name", "") == "FAILURE":
+                self._self_failures.failed(self._self_name, "export returned FAILURE")
+        if self._self_spans is not None:
+            import time
+
+            self._self_spans.export(time.monotonic() + self._self_timeout)
         return result
 
 
@@ -143,8 +196,9 @@ def _failure(exporter: Any) -> Any:
     return MetricExportResult.FAILURE if isinstance(exporter, MetricExporter) else SpanExportResult.FAILURE
 
 
-def guard(exporter: Any, name: str, failures: ExportFailures) -> Any:
-    return _Guarded(exporter, name, failures)
+def guard(exporter: Any, name: str, failures: ExportFailures, spans: PendingSpans | None = None,
+          timeout: float = 0.0) -> Any:
+    return _Guarded(exporter, name, failures, spans, timeout)
 
 
 # Points per OTLP request: 100,000 sites in one request would pass gRPC's (and a collector's)

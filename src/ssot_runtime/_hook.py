@@ -6,10 +6,12 @@ import sys
 import time
 from _thread import allocate_lock
 
+from . import _lock_probe
 from ._binding import Binding, warn_at
+from ._bytecode import import_statement
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
-from ._frames import FrameClassifier, import_statement
+from ._frames import FrameClassifier
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder
 
@@ -136,6 +138,7 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
             try:
                 binding.observe(module)
                 binding.hook.bindings[binding.legacy] = binding
+                binding.watch_cached_imports()
             except Exception:
                 binding.hook.internal_error()
                 return
@@ -340,8 +343,17 @@ class Hook:
             return self
         sys.meta_path.insert(0, self.finder)
         self._show_warnings()
+        import atexit
+
+        # Now, not at the first use: callbacks the application registers later run before
+        # ours (atexit is last in, first out), so a use inside one of them is still flushed.
+        atexit.register(self._at_exit)
         self.installed = True
         return self
+
+    def _at_exit(self) -> None:
+        if self.telemetry is not None:
+            self.telemetry.shutdown()
 
     def _show_warnings(self) -> None:
         # DeprecationWarning is ignored by default outside __main__; ours is shown unless the
@@ -369,6 +381,9 @@ class Hook:
         if not self.installed:
             return
         self.installed = False
+        import atexit
+
+        atexit.unregister(self._at_exit)
         if self.telemetry is not None:
             self.telemetry.shutdown()
         while self.finder in sys.meta_path:
@@ -378,6 +393,7 @@ class Hook:
             if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):
                 del sys.modules[name]
         for name, binding in list(self.bindings.items()):
+            _lock_probe.uninstall(name, binding.probe)
             module = binding.module
             if isinstance(module, ObservedModule):
                 module.__class__ = ModuleType  # type: ignore[assignment]

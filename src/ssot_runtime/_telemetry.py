@@ -72,6 +72,9 @@ class Telemetry:
         self._generation = 0
         self._limit_logged = False
         self._exit_hooks = False
+        self._readers: list[tuple[str, Any]] = []
+        self._span_processors: list[Any] = []
+        self._threads = True
 
     @property
     def wanted(self) -> bool:
@@ -84,7 +87,12 @@ class Telemetry:
             if self.started or self.closed or not self.wanted:
                 return
             try:
-                self._start()
+                try:
+                    self._start(threads=True)
+                except RuntimeError:
+                    # A first use at interpreter shutdown (an atexit callback): 3.12 refuses new
+                    # threads then. Readers without a thread, collected by shutdown itself.
+                    self._start(threads=False)
             except Exception:
                 log("error", "telemetry could not start", exc_info=True)
                 return
@@ -92,12 +100,13 @@ class Telemetry:
             if not self._exit_hooks:
                 self._register_exit_hooks()
 
-    def _start(self) -> None:
+    def _start(self, *, threads: bool) -> None:
+        import math
+
         from opentelemetry.sdk.metrics import MeterProvider
         from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
         from opentelemetry.sdk.metrics.view import View
         from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         from . import _exporters
 
@@ -106,8 +115,9 @@ class Telemetry:
         self._generation += 1
         self._sent_imports = 0
         self._spanned = set()
+        self._readers, self._span_processors, self._threads = [], [], threads
         instance = _exporters.new_instance_id()
-        resource = self._resource(instance)
+        resource = self._resource(instance, threads=threads)
         if cfg.use_global_providers:
             from opentelemetry import metrics, trace
 
@@ -115,8 +125,8 @@ class Telemetry:
             self._own_providers = False
         else:
             self.failures = _exporters.ExportFailures()
-            readers, processors = [], []
-            interval_ms, timeout_ms = cfg.export_interval * 1000, cfg.export_timeout * 1000
+            interval_ms = cfg.export_interval * 1000 if threads else math.inf
+            timeout_ms = cfg.export_timeout * 1000
             service = str(resource.attributes.get("service.name", "python"))
             pairs: list[tuple[str, Any, Any]] = []
             if "local" in cfg.exporters:
@@ -134,17 +144,17 @@ class Telemetry:
 
                 pairs.append(("console", ConsoleSpanExporter(), ConsoleMetricExporter()))
             for name, spans, metrics_exporter in pairs:
-                readers.append(PeriodicExportingMetricReader(
-                    _exporters.guard(metrics_exporter, name, self.failures),
-                    export_interval_millis=interval_ms, export_timeout_millis=timeout_ms))
-                processors.append(BatchSpanProcessor(
-                    _exporters.guard(spans, name, self.failures), schedule_delay_millis=interval_ms,
-                    export_timeout_millis=timeout_ms))
+                pending = _exporters.PendingSpans(_exporters.guard(spans, name, self.failures))
+                self._span_processors.append(pending)
+                # interval inf: the SDK starts no thread for the reader (see shutdown).
+                self._readers.append((name, PeriodicExportingMetricReader(
+                    _exporters.guard(metrics_exporter, name, self.failures, pending, cfg.export_timeout),
+                    export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
             view = View(instrument_name=USES, aggregation_cardinality_limit=cfg.max_sites + 1)
-            meter_provider = MeterProvider(metric_readers=readers, resource=resource, views=[view],
-                                           shutdown_on_exit=False)
+            meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
+                                           resource=resource, views=[view], shutdown_on_exit=False)
             tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-            for processor in processors:
+            for processor in self._span_processors:
                 tracer_provider.add_span_processor(processor)
             self._own_providers = True
         meter = meter_provider.get_meter(SCOPE, _version())
@@ -158,7 +168,7 @@ class Telemetry:
         log("info", "telemetry started", exporters=list(cfg.exporters), output=cfg.output,
             files=self.files.stem if self.files else None)
 
-    def _resource(self, instance: str) -> Any:
+    def _resource(self, instance: str, *, threads: bool) -> Any:
         from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
         from ._exporters import program_name
@@ -168,8 +178,15 @@ class Telemetry:
         import socket
 
         # Never argv or the environment's values: they hold secrets.
-        return Resource.create({"service.name": service, "service.instance.id": instance,
-                                "process.pid": os.getpid(), "host.name": socket.gethostname()})
+        ours = {"service.name": service, "service.instance.id": instance, "process.pid": os.getpid(),
+                "host.name": socket.gethostname()}
+        if threads:
+            return Resource.create(ours)
+        # Resource.create runs its detectors in a thread pool: at interpreter shutdown, the
+        # environment's detector and the SDK's own attributes, in the calling thread.
+        from opentelemetry.sdk.resources import _DEFAULT_RESOURCE
+
+        return _DEFAULT_RESOURCE.merge(detected).merge(Resource(ours))
 
     # -- collection ------------------------------------------------------------------------
     def _observe(self, generation: int) -> Iterable[Any]:
@@ -186,7 +203,10 @@ class Telemetry:
         return [Observation(r.count, use_attributes(r, r.symbol, r.canonical_symbol)) for r in records]
 
     def pump(self) -> None:
-        """Turn first imports recorded since the last call into the histogram and spans."""
+        """Turn first imports recorded since the last call into the histogram and spans.
+
+        Each exporter's spans are sent right after its metrics (see ``_exporters.guard``).
+        """
         if not self.started or os.getpid() != self.pid:
             return
         from opentelemetry.context import Context
@@ -213,22 +233,17 @@ class Telemetry:
 
     # -- exit and fork ---------------------------------------------------------------------
     def _register_exit_hooks(self) -> None:
-        import atexit
-
+        # atexit is the hook's (registered at install, so that a first use inside an
+        # application's atexit callback still runs before the flush); fork and
+        # multiprocessing's finalizers are ours.
         self._exit_hooks = True
         ref = weakref.ref(self)
-
-        def at_exit() -> None:
-            telemetry = ref()
-            if telemetry is not None:
-                telemetry.shutdown()
 
         def after_fork_in_child() -> None:
             telemetry = ref()
             if telemetry is not None:
                 telemetry._after_fork()
 
-        atexit.register(at_exit)
         os.register_at_fork(after_in_child=after_fork_in_child)
         self._register_finalizer()
 
@@ -265,10 +280,13 @@ class Telemetry:
         self._tracer_provider.force_flush(timeout)
 
     def shutdown(self) -> None:
-        """Flush and stop, within the export timeout: a slow collector cannot hold exit up longer.
+        """Flush and stop in the calling thread, starting no thread, within the export timeout.
 
-        The local files are written first: readers and processors run in the order they were
-        added, and the local ones come first.
+        3.12 refuses to start a thread at interpreter shutdown, so nothing here may. The local
+        files are written first and synchronously: the local reader is collected here, not by
+        its own thread. The other readers' threads make their last export when the provider
+        shuts them down, and are waited for until the deadline at most: a slow collector holds
+        exit up no longer than ``export_timeout``.
         """
         with self._lock:
             if self.closed:
@@ -276,27 +294,23 @@ class Telemetry:
             self.closed = True
             if not self.started or os.getpid() != self.pid:
                 return
+        import time
+
+        timeout = self.config.export_timeout
+        deadline = time.monotonic() + timeout
         try:
             self.pump()
         except Exception:
             log("error", "telemetry flush failed", exc_info=True)
         if not self._own_providers:
             return
-        timeout = self.config.export_timeout
-        meter_provider, tracer_provider = self._meter_provider, self._tracer_provider
-        workers = [
-            threading.Thread(target=_quietly, args=(meter_provider.shutdown, int(timeout * 1000)), daemon=True,
-                             name="ssot-runtime-metrics-shutdown"),
-            threading.Thread(target=_quietly, args=(tracer_provider.shutdown,), daemon=True,
-                             name="ssot-runtime-traces-shutdown"),
-        ]
-        import time
-
-        deadline = time.monotonic() + timeout
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(max(0.0, deadline - time.monotonic()))
+        for name, reader in self._readers:
+            if name == "local":  # files cannot hang: never cut short by a collector's deadline
+                _quietly(reader.collect, int(max(timeout, 30.0) * 1000))
+            elif not self._threads:
+                _quietly(reader.collect, int(max(0.0, deadline - time.monotonic()) * 1000))
+        _quietly(self._meter_provider.shutdown, int(max(0.0, deadline - time.monotonic()) * 1000))
+        _quietly(self._tracer_provider.shutdown)
 
 
 def _process_utils() -> list[Any]:

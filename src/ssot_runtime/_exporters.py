@@ -239,7 +239,15 @@ def new_instance_id() -> str:
 
 
 def program_name() -> str:
-    """The program's name for ``service.name``: the script's stem, never its arguments."""
+    """The program's name for ``service.name``: the script's stem, never its arguments.
+
+    ``python -m package`` is named after the package; a pytest-xdist worker (``python -c``,
+    started by execnet) after pytest, as the controller that started it is.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") and (not sys.argv or sys.argv[0] in ("", "-c")):
+        return "pytest"
     argv0 = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c", "-m") else "python"
     stem = os.path.splitext(os.path.basename(argv0))[0]
-    return stem if stem and stem != "__main__" else "python"
+    if stem == "__main__":
+        stem = os.path.basename(os.path.dirname(argv0))
+    return stem or "python"

@@ -89,6 +89,8 @@ class SessionUses:
         self.baseline_path: str | None = getattr(opt, "ssot_baseline", None)
         self.write_baseline_path: str | None = getattr(opt, "ssot_write_baseline", None)
         self.baseline = baseline
+        self.workers: list[dict[str, Any]] = []  # pytest-xdist: what each finished worker sent
+        self.processes: dict[SiteKey, set[str]] = {}
 
     @property
     def output(self) -> str:
@@ -113,6 +115,11 @@ class SessionUses:
         self.phases["tests"] = _minus(final, collected)
         used = set(self.phases["collection"]) | set(self.phases["tests"])
         self.records = {_key(r): r for r in records if _key(r) in used}
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # a pytest-xdist worker: the controller adds it to its own
+            workeroutput["ssot_runtime"] = self.worker_payload()
+        for payload in self.workers:
+            self.add_worker(payload)
         if self.hook.installed:
             try:
                 self.hook.flush()
@@ -137,6 +144,31 @@ class SessionUses:
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self.write_phases(int(session.exitstatus))
 
+    # -- pytest-xdist: each worker's uses travel to the controller in its workeroutput ------
+    def worker_payload(self) -> dict[str, Any]:
+        return {"pid": os.getpid(),
+                "phases": {phase: [[*key, count] for key, count in self.phases[phase].items()] for phase in PHASES},
+                "records": [list(record._values()) for record in self.records.values()]}
+
+    def add_worker(self, payload: dict[str, Any]) -> None:
+        """Merge one worker's phases and records into the controller's."""
+        from ._recorder import UseRecord
+
+        for phase in PHASES:
+            mine = self.phases[phase]
+            for *key_parts, count in payload["phases"][phase]:
+                key: SiteKey = tuple(key_parts)  # type: ignore[assignment]
+                mine[key] = mine.get(key, 0) + int(count)
+        for values in payload["records"]:
+            record = UseRecord(*values)
+            key = _key(record)
+            known = self.records.get(key)
+            if known is not None:
+                record = UseRecord(*values[:-3], known.count + record.count, min(known.first_seen, record.first_seen),
+                                   max(known.last_seen, record.last_seen))
+            self.records[key] = record
+            self.processes.setdefault(key, set()).add(str(payload["pid"]))
+
     def uses(self, key: SiteKey, phase: str | None = None) -> int:
         if phase is not None:
             return self.phases[phase].get(key, 0)
@@ -159,7 +191,7 @@ class SessionUses:
             agg.sites[key] = Site(*key, canonical=record.canonical, canonical_symbol=record.canonical_symbol,
                                   uses=self.uses(key), first_seen=int(record.first_seen * 1e9),
                                   last_seen=int(record.last_seen * 1e9), services={service},
-                                  processes={str(os.getpid())})
+                                  processes=self.processes.get(key, {str(os.getpid())}))
         return build_report(agg, mapper=self.mapper())
 
     def _normalised_baseline(self) -> dict[str, Any] | None:
@@ -345,6 +377,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     uses = session.config.stash.get(_KEY, None)
     if uses is not None:
         uses.session_finished(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, in the controller: a worker finished; keep what it counted for the summary."""
+    uses = node.config.stash.get(_KEY, None)
+    payload = getattr(node, "workeroutput", {}).get("ssot_runtime")
+    if uses is not None and payload is not None:
+        uses.workers.append(payload)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -157,15 +157,17 @@ class SessionUses:
         for phase in PHASES:
             mine = self.phases[phase]
             for *key_parts, count in payload["phases"][phase]:
-                key: SiteKey = tuple(key_parts)  # type: ignore[assignment]
+                key: SiteKey = tuple(key_parts)
                 mine[key] = mine.get(key, 0) + int(count)
         for values in payload["records"]:
             record = UseRecord(*values)
             key = _key(record)
             known = self.records.get(key)
             if known is not None:
-                record = UseRecord(*values[:-3], known.count + record.count, min(known.first_seen, record.first_seen),
-                                   max(known.last_seen, record.last_seen))
+                r = record
+                record = UseRecord(r.legacy, r.symbol, r.file, r.line, r.function, r.canonical, r.canonical_symbol,
+                                   r.mode, known.count + r.count, min(known.first_seen, r.first_seen),
+                                   max(known.last_seen, r.last_seen))
             self.records[key] = record
             self.processes.setdefault(key, set()).add(str(payload["pid"]))
 

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
-from ._log import log
+from ._log import log, notice
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class ExportFailures:
         if count == 1:
             log("warning", "exporter failed", exporter=exporter, error=str(error),
                 note="further failures of this exporter are counted, not logged")
+            notice(f"export to {exporter} failed, uses may be lost: {error}")
 
 
 class LocalFiles:

@@ -33,3 +33,24 @@ def log(level: str, event: str, **fields: Any) -> None:
             wrapper_class=structlog.stdlib.BoundLogger,
         )
     getattr(_bound, level)(event, **fields)
+
+
+_noticed = False
+
+
+def notice(text: str) -> None:
+    """One line on stderr, once per process: the hook cannot record or export, and says why.
+
+    Whatever the application's logging does (a ``NullHandler`` hides the events above), the
+    person running it learns that uses are being lost. The application goes on.
+    """
+    global _noticed
+    if _noticed:
+        return
+    _noticed = True
+    import contextlib
+    import sys
+
+    stream = sys.stderr if sys.stderr is not None else sys.__stderr__
+    with contextlib.suppress(Exception):  # a closed stream must not reach the application
+        print(f"ssot-runtime: {text}", file=stream, flush=True)

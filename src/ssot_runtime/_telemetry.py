@@ -14,7 +14,7 @@ import sys
 import threading
 import weakref
 
-from ._log import log
+from ._log import log, notice
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -93,8 +93,9 @@ class Telemetry:
                     # A first use at interpreter shutdown (an atexit callback): 3.12 refuses new
                     # threads then. Readers without a thread, collected by shutdown itself.
                     self._start(threads=False)
-            except Exception:
+            except Exception as exc:
                 log("error", "telemetry could not start", exc_info=True)
+                notice(f"telemetry off, uses are not exported: {type(exc).__name__}: {exc}")
                 return
             self.started = True
             if not self._exit_hooks:

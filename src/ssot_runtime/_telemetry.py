@@ -139,6 +139,7 @@ class Telemetry:
                     pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
                 except ImportError as exc:
                     log("error", "otlp exporter unavailable: install ssot-runtime[otlp]", error=str(exc))
+                    notice(f"uses are not sent over OTLP: {exc} (install ssot-runtime[otlp])")
             if "console" in cfg.exporters:
                 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
                 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
@@ -151,9 +152,9 @@ class Telemetry:
                 self._readers.append((name, PeriodicExportingMetricReader(
                     _exporters.guard(metrics_exporter, name, self.failures, pending, cfg.export_timeout),
                     export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
-            view = View(instrument_name=USES, aggregation_cardinality_limit=cfg.max_sites + 1)
             meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
-                                           resource=resource, views=[view], shutdown_on_exit=False)
+                                           resource=resource, views=_views(View, cfg.max_sites),
+                                           shutdown_on_exit=False)
             tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
             for processor in self._span_processors:
                 tracer_provider.add_span_processor(processor)
@@ -312,6 +313,16 @@ class Telemetry:
                 _quietly(reader.collect, int(max(0.0, deadline - time.monotonic()) * 1000))
         _quietly(self._meter_provider.shutdown, int(max(0.0, deadline - time.monotonic()) * 1000))
         _quietly(self._tracer_provider.shutdown)
+
+
+def _views(view: Any, max_sites: int) -> list[Any]:
+    """Room for ``max_sites`` sites apart. SDKs before 1.45.2 have no cardinality limit (nothing
+    folds) and no ``aggregation_cardinality_limit`` to raise it with: no view there."""
+    import inspect
+
+    if "aggregation_cardinality_limit" not in inspect.signature(view.__init__).parameters:
+        return []
+    return [view(instrument_name=USES, aggregation_cardinality_limit=max_sites + 1)]
 
 
 def _process_utils() -> list[Any]:

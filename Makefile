@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp,servers]'
 	touch $(STAMP)
 
-.PHONY: help venv demo test test-all test-others lint typecheck bench clean
+.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,9 @@ test-all: $(STAMP) ## Run the suite on every supported Python (3.10-3.13; venvs 
 
 test-others: $(STAMP) ## Run the suite on the supported Pythons other than the default one (CI runs it after make test)
 	$(VENV)/bin/nox -s $$($(PY) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(" ".join(f"tests-3.{m}" for m in range(10, 14) if f"3.{m}" != v))')
+
+test-lowest: $(STAMP) ## Run the suite with the lowest version of every dependency pyproject.toml allows (3.10; CI runs it)
+	$(VENV)/bin/nox -s lowest
 
 lint: $(STAMP) ## ruff on src and tests
 	$(VENV)/bin/ruff check src tests

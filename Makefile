@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp,servers]'
 	touch $(STAMP)
 
-.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench clean
+.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench bench-all clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,8 +44,12 @@ lint: $(STAMP) ## ruff on src and tests
 typecheck: $(STAMP) ## mypy --strict on src
 	$(VENV)/bin/mypy
 
-bench: $(STAMP) ## Every benchmark row (ratios measured in one run) -> benchmarks/results/latest.json
+bench: $(STAMP) ## Every benchmark row on the default Python -> benchmarks/results/py3.X.json
 	$(PY) benchmarks/run.py
+
+bench-all: $(STAMP) ## Every benchmark row on each supported Python (the test matrix's venvs), one file per version
+	$(VENV)/bin/nox --install-only
+	for v in 3.10 3.11 3.12 3.13; do $(PY) benchmarks/run.py --python .nox/tests-$$(echo $$v | tr . -)/bin/python || exit 1; done
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis

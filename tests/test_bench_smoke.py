@@ -18,10 +18,11 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     rows = json.loads(out.read_text())
-    assert all(set(r) == {"name", "ratio", "target", "detail", "result"} for r in rows)
+    assert all(set(r) == {"name", "ratio", "target", "detail", "result", "python"} for r in rows)
     names = " ".join(r["name"] for r in rows)
     for expected in ("non-legacy import", "hot legacy.Foo read", "from legacy import Foo", "first import",
                      "4 threads", "flush of", "exit delay", "report over", "scan of"):
         assert expected in names
+    assert {r["python"] for r in rows} == {f"{sys.version_info[0]}.{sys.version_info[1]}"}
     assert "counts exact: True" in next(r["detail"] for r in rows if r["name"].startswith("4 threads"))
     assert not list(tmp_path.glob(".ssot-runtime/*"))

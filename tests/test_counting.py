@@ -407,6 +407,36 @@ def test_a_from_import_in_a_module_with_many_constants_counts_names_not_the_modu
     user = tmp_path / "user_big.py"
     padding = "\n".join(f"c{n} = {n}.5" for n in range(300))
     with capture(CONFIG) as uses:
-        run(padding + "\nfrom app.ws.unified_manager import helper\n", user)
+        run(padding + "\nfor _ in range(3):\n    from app.ws.unified_manager import helper\n", user)
     line = line_of(user, "from app.ws")
-    assert counts(uses.records) == {(LEGACY, "helper", line): 1}
+    # 3.10's f_lasti stays on an instruction's first EXTENDED_ARG: read past it too.
+    assert counts(uses.records) == {(LEGACY, "helper", line): 3}
+
+
+def test_sites_at_the_same_offset_of_two_functions_count_apart(app: Path, tmp_path: Path) -> None:
+    """The hot-path cache is keyed by offset first: equal-shaped functions share offsets."""
+    user = tmp_path / "user_shapes.py"
+    with capture(CONFIG) as uses:
+        ns = run(
+            """
+            import app.ws.unified_manager as L
+
+            def first():
+                import app.ws.unified_manager  # import one
+                return L.helper  # read one
+
+            def second():
+                import app.ws.unified_manager  # import two
+                return L.helper  # read two
+            """,
+            user,
+        )
+        for _ in range(50):
+            ns["first"]()  # type: ignore[operator]
+            ns["second"]()  # type: ignore[operator]
+            ns["second"]()  # type: ignore[operator]
+    got = counts(uses.records)
+    assert got[(LEGACY, None, line_of(user, "# import one"))] == 50
+    assert got[(LEGACY, None, line_of(user, "# import two"))] == 100
+    assert got[(LEGACY, "helper", line_of(user, "# read one"))] == 50
+    assert got[(LEGACY, "helper", line_of(user, "# read two"))] == 100

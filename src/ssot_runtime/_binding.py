@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     Action = Callable[[], object]
 
 _getframe = sys._getframe
-_TABLE_SIZE = 100_000
 _NO_RENAMES: dict[str, Rule] = {}
 # What we raise on purpose (error mode, warnings turned into errors by the user's filters) goes
 # through the guards that swallow our own internal errors.
@@ -278,20 +277,16 @@ class Binding:
     def new_site(self, table: _proxy.SiteTable, attr: str, frame: FrameType) -> None:
         """First read of ``attr`` at this frame's position: decide what reads there do, count this one."""
         try:
-            code = frame.f_code
-            key = (id(code), frame.f_lasti)
-            if len(table) > _TABLE_SIZE:
-                table.clear()  # only a cache: code made at run time must not pile up here
             kind = self.hook.classifier.kind(frame)
             if kind == MACHINE:
-                table[key] = (code, _proxy._noop)
+                _proxy.remember(table, frame, _proxy._noop)
                 return
             if kind == SKIP:
-                table[key] = (code, self._walker(attr))
+                _proxy.remember(table, frame, self._walker(attr))
                 self.use(attr, self.hook.classifier.caller(frame))()
                 return
             action = self.use(attr, frame)
-            table[key] = (code, action)
+            _proxy.remember(table, frame, action)
             action()
         except _INTENDED:
             raise
@@ -364,7 +359,7 @@ class Binding:
                 return
             action = self.statement_action(frame, called=not is_attribute_read(frame))
             if cache is not None:
-                cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+                _proxy.remember(cache, frame, action)
             action()
         except _INTENDED:
             raise
@@ -404,7 +399,7 @@ class Binding:
                     action()
                     return
             if cache is not None:
-                cache[(id(frame.f_code), frame.f_lasti)] = (frame.f_code, action)
+                _proxy.remember(cache, frame, action)
             action()
         except _INTENDED:
             raise
@@ -422,14 +417,18 @@ class Binding:
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
                 recorder = self.hook.recorder
-                recorder.defer(self.record_first_import, FrameInfo(user.f_code, user.f_lasti, user.f_globals),
-                               count, self.load_ns, recorder.now())
+                recorder.defer(self._record_deferred, user.f_code, user.f_lasti, user.f_globals, count,
+                               self.load_ns, recorder.now())
             else:
                 self.record_first_import(user, count, self.load_ns)
         except _INTENDED:
             raise
         except Exception:
             self.hook.internal_error()
+
+    def _record_deferred(self, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
+                         load_ns: tuple[int, int], seen: float) -> None:
+        self.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
 
     def record_first_import(self, user: FrameType | FrameInfo | None, count: bool, load_ns: tuple[int, int],
                             seen: float | None = None) -> None:

@@ -37,7 +37,7 @@ def import_statement(frame: Any, offset: int | None = None, *, known: bool = KNO
     """
     code: CodeType = frame.f_code
     raw = code.co_code
-    lasti = frame.f_lasti if offset is None else offset
+    lasti = _instruction(raw, frame.f_lasti if offset is None else offset)
     if lasti < 0 or lasti >= len(raw) or raw[lasti] != _IMPORT_NAME:
         return None
     operands = _operands(code, raw, lasti) if known else _operands_from_dis(code, lasti)
@@ -49,6 +49,13 @@ def import_statement(frame: Any, offset: int | None = None, *, known: bool = KNO
         base = package.rsplit(".", level - 1)[0] if level > 1 else package
         name = f"{base}.{name}" if name else base
     return name, fromlist
+
+
+def _instruction(raw: bytes, offset: int) -> int:
+    """The offset of the instruction itself: 3.10's ``f_lasti`` stays on its first EXTENDED_ARG."""
+    while 0 <= offset < len(raw) - 2 and raw[offset] == _EXTENDED_ARG:
+        offset += 2
+    return offset
 
 
 def _operands(code: CodeType, raw: bytes, lasti: int) -> tuple[str, int, tuple[str, ...] | None]:
@@ -116,7 +123,7 @@ def _operands_from_dis(code: CodeType, lasti: int) -> tuple[str, int, tuple[str,
 def is_attribute_read(frame: FrameType) -> bool:
     """Whether the frame is at a plain attribute load (``mod.__spec__``), not a call or import."""
     raw = frame.f_code.co_code
-    lasti = frame.f_lasti
+    lasti = _instruction(raw, frame.f_lasti)
     return 0 <= lasti < len(raw) and raw[lasti] in _LOADS
 
 
@@ -127,7 +134,7 @@ def from_import_offset(frame: Any, *, known: bool = KNOWN) -> int | None:
     that is not a from-import, and gives None.
     """
     raw = frame.f_code.co_code
-    at = frame.f_lasti
+    at = _instruction(raw, frame.f_lasti)
     if at < 0 or at >= len(raw) or raw[at] != _IMPORT_FROM:
         return None
     back: int | None

@@ -16,11 +16,11 @@ import uuid
 import wrapt
 from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter
 from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
-from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
 from ._log import log, notice
+from ._spans import PendingSpans
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,44 +113,6 @@ class LocalSpanExporter(SpanExporter):
             self.failures.failed("local", exc)
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
-
-
-class PendingSpans(SpanProcessor):
-    """Keeps ended spans until :meth:`export` sends them: no thread of its own.
-
-    The SDK's batch processor exports from a worker thread and joins it at shutdown; 3.12
-    refuses to start a thread at interpreter shutdown, and a join cannot be bounded per call.
-    Telemetry creates its spans itself (in ``pump``) and exports them right after, in the
-    thread that pumped: a metric reader's, or the one that flushes at exit.
-    """
-
-    _BATCH = 512
-
-    def __init__(self, exporter: Any) -> None:
-        self.exporter = exporter
-        self._spans: list[ReadableSpan] = []
-        self._lock = threading.Lock()
-
-    def on_end(self, span: ReadableSpan) -> None:
-        self._spans.append(span)  # list.append is atomic
-
-    def export(self, deadline: float | None = None) -> None:
-        """Send what was kept, in batches, until done or ``deadline`` (``time.monotonic()``) passes."""
-        import time
-
-        with self._lock:
-            while self._spans and (deadline is None or time.monotonic() < deadline):
-                count = min(len(self._spans), self._BATCH)
-                batch = self._spans[:count]
-                del self._spans[:count]
-                self.exporter.export(batch)
-
-    def force_flush(self, timeout_millis: int = 30_000) -> bool:
-        self.export()
-        return True
-
-    def shutdown(self) -> None:
-        self.exporter.shutdown()
 
 
 class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]

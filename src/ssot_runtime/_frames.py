@@ -53,9 +53,15 @@ class FrameClassifier:
 
     def caller(self, frame: FrameType | None) -> FrameType | None:
         """The first user frame at or above ``frame``, or None when there is none (``python -m``)."""
-        while frame is not None and self.kind(frame) != USER:
+        cache = self._cache
+        while frame is not None:
+            kind = cache.get(frame.f_code.co_filename)  # self.kind(), written out: a call less per frame
+            if kind is None:
+                kind = self.kind(frame)
+            if kind == USER:
+                return frame
             frame = frame.f_back
-        return frame
+        return None
 
 
 def module_matches(module: str, pattern: str) -> bool:

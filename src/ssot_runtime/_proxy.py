@@ -20,10 +20,12 @@ if TYPE_CHECKING:  # nothing of typing at run time: this module loads at interpr
     from ._binding import Binding
 
     Action = Callable[[], object]
-    # Hot-path caches are keyed by (id(code), offset), checked by identity: O(1) whatever the
-    # size of the code (frame.f_lineno is not), and no hashing of code objects (they hash by
-    # content).
-    SiteTable = dict[tuple[int, int], tuple[CodeType, Action]]
+    # Hot-path caches are keyed by the frame's offset, checked by the code's identity: O(1)
+    # whatever the size of the code (frame.f_lineno is not), no hashing of code objects (they
+    # hash by content), no id() call and no tuple built per read. A second code at an offset
+    # already taken goes under (id(code), offset), read when the first key misses (`remember`).
+    # The reads are written out in each property: a helper call would cost what they save.
+    SiteTable = dict[int | tuple[int, int], tuple[CodeType, Action]]
     from types import ModuleType
 else:
     ModuleType = type(sys)  # types.ModuleType, without importing `types`
@@ -34,6 +36,21 @@ _getframe = sys._getframe
 
 def _noop() -> None:
     return None
+
+
+def remember(table: SiteTable, frame: Any, action: Action) -> None:
+    """Keep ``action`` for the frame's position: under its offset, or its second key if taken."""
+    code, lasti = frame.f_code, frame.f_lasti
+    if len(table) > _TABLE_SIZE:
+        table.clear()  # only a cache: code made at run time must not pile up here
+    first = table.get(lasti)
+    if first is None or first[0] is code:
+        table[lasti] = (code, action)
+    else:
+        table[(id(code), lasti)] = (code, action)
+
+
+_TABLE_SIZE = 100_000
 
 
 def binding_of(module: ModuleType) -> Binding | None:
@@ -114,16 +131,24 @@ def spec_property(binding: Binding) -> property:
     cache: SiteTable = {}
     cache_get = cache.get
     classify = binding.spec_read
+    assert binding.module is not None
+    namespace = binding.module.__dict__  # one class per module: its dict, without self.__dict__
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)
-        code = f.f_code
-        entry = cache_get((id(code), f.f_lasti))
-        if entry is not None and entry[0] is code:
+        entry = cache_get(f.f_lasti)
+        if entry is not None and entry[0] is f.f_code:
             entry[1]()
         else:
-            classify(f, cache)
-        return self.__dict__.get("__spec__")
+            entry = cache_get((id(f.f_code), f.f_lasti))
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                classify(f, cache)
+        try:
+            return namespace["__spec__"]
+        except KeyError:
+            return None
 
     def fset(self: ModuleType, value: Any) -> None:
         self.__dict__["__spec__"] = value
@@ -141,16 +166,38 @@ def forward_property(binding: Binding, attr: str, target: object, name: str) -> 
     table: SiteTable = {}
     table_get = table.get
     new_site = binding.new_site
+    if type(target) is ModuleType:
+        # A plain module's names are its dict's: a subscript instead of a getattr() call.
+        namespace = vars(target)
 
-    def fget(self: ModuleType) -> Any:
-        f = _getframe(1)
-        code = f.f_code
-        entry = table_get((id(code), f.f_lasti))
-        if entry is not None and entry[0] is code:
-            entry[1]()
-        else:
-            new_site(table, attr, f)
-        return getattr(target, name)
+        def fget(self: ModuleType) -> Any:
+            f = _getframe(1)
+            entry = table_get(f.f_lasti)
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                entry = table_get((id(f.f_code), f.f_lasti))
+                if entry is not None and entry[0] is f.f_code:
+                    entry[1]()
+                else:
+                    new_site(table, attr, f)
+            try:
+                return namespace[name]
+            except KeyError:  # a PEP 562 __getattr__ of the canonical module serves it
+                return getattr(target, name)
+    else:
+        def fget(self: ModuleType) -> Any:
+            f = _getframe(1)
+            entry = table_get(f.f_lasti)
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                entry = table_get((id(f.f_code), f.f_lasti))
+                if entry is not None and entry[0] is f.f_code:
+                    entry[1]()
+                else:
+                    new_site(table, attr, f)
+            return getattr(target, name)
 
     def fset(self: ModuleType, value: Any) -> None:
         setattr(target, name, value)
@@ -170,12 +217,15 @@ def observed_property(binding: Binding, attr: str, namespace: dict[str, Any]) ->
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)
-        code = f.f_code
-        entry = table_get((id(code), f.f_lasti))
-        if entry is not None and entry[0] is code:
+        entry = table_get(f.f_lasti)
+        if entry is not None and entry[0] is f.f_code:
             entry[1]()
         else:
-            new_site(table, attr, f)
+            entry = table_get((id(f.f_code), f.f_lasti))
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                new_site(table, attr, f)
         try:
             return namespace[attr]
         except KeyError:
@@ -209,15 +259,19 @@ def submodule_property(binding: Binding, attr: str, child: ModuleType) -> proper
     ``import legacy.child as c`` are counted on the child itself, so they hit nothing here.
     """
     cache: SiteTable = {}
+    cache_get = cache.get
 
     def fget(self: ModuleType) -> Any:
         f = _getframe(1)
-        code = f.f_code
-        entry = cache.get((id(code), f.f_lasti))
-        if entry is not None and entry[0] is code:
+        entry = cache_get(f.f_lasti)
+        if entry is not None and entry[0] is f.f_code:
             entry[1]()
         else:
-            binding.submodule_read(child, f, cache)
+            entry = cache_get((id(f.f_code), f.f_lasti))
+            if entry is not None and entry[0] is f.f_code:
+                entry[1]()
+            else:
+                binding.submodule_read(child, f, cache)
         return child
 
     return property(fget)

@@ -109,7 +109,7 @@ class Telemetry:
         from opentelemetry.sdk.metrics.view import View
         from opentelemetry.sdk.trace import TracerProvider
 
-        from . import _exporters
+        from . import _exporters, _spans
 
         cfg = self.config
         self.pid = os.getpid()
@@ -146,11 +146,16 @@ class Telemetry:
 
                 pairs.append(("console", ConsoleSpanExporter(), ConsoleMetricExporter()))
             for name, spans, metrics_exporter in pairs:
-                pending = _exporters.PendingSpans(_exporters.guard(spans, name, self.failures))
+                guarded_spans = _exporters.guard(spans, name, self.failures)
+                # The local files' spans go with their metrics, in the reader's thread (at exit:
+                # the exiting one); a collector's have a thread of their own, when threads may start.
+                pending = _spans.SpanWorker(guarded_spans, cfg.export_timeout) if name != "local" and threads \
+                    else _spans.PendingSpans(guarded_spans)
                 self._span_processors.append(pending)
                 # interval inf: the SDK starts no thread for the reader (see shutdown).
                 self._readers.append((name, PeriodicExportingMetricReader(
-                    _exporters.guard(metrics_exporter, name, self.failures, pending, cfg.export_timeout),
+                    _exporters.guard(metrics_exporter, name, self.failures,
+                                     None if isinstance(pending, _spans.SpanWorker) else pending, cfg.export_timeout),
                     export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
             meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
                                            resource=resource, views=_views(View, cfg.max_sites),
@@ -232,6 +237,9 @@ class Telemetry:
             if timing.error is not None:
                 span.set_status(Status(StatusCode.ERROR, timing.error))
             span.end(end_time=max(timing.end_ns, timing.start_ns))
+        if new:
+            for processor in self._span_processors:
+                processor.wake()
 
     # -- exit and fork ---------------------------------------------------------------------
     def _register_exit_hooks(self) -> None:
@@ -309,9 +317,14 @@ class Telemetry:
         for name, reader in self._readers:
             if name == "local":  # files cannot hang: never cut short by a collector's deadline
                 _quietly(reader.collect, int(max(timeout, 30.0) * 1000))
-            elif not self._threads:
+        for processor in self._span_processors:
+            processor.stop()  # a collector's spans leave now, beside the readers' last export
+        for name, reader in self._readers:
+            if name != "local" and not self._threads:
                 _quietly(reader.collect, int(max(0.0, deadline - time.monotonic()) * 1000))
         _quietly(self._meter_provider.shutdown, int(max(0.0, deadline - time.monotonic()) * 1000))
+        for processor in self._span_processors:
+            processor.join(deadline)
         _quietly(self._tracer_provider.shutdown)
 
 

@@ -76,3 +76,22 @@ def test_save_on_sigterm_can_be_turned_off(tmp_path: Path) -> None:
                                SSOT_RUNTIME_SAVE_ON_SIGTERM="0")
     assert code == -signal.SIGTERM, text
     assert uses == 0  # what the default action loses: everything since the last export
+
+
+def test_run_gives_the_command_its_own_place_pid_group_and_signals(tmp_path: Path) -> None:
+    """Under ``run`` the command is the process that was started: same pid and process group, so a
+    terminal's Ctrl-C and a supervisor's SIGTERM reach it once, directly; its end is its own."""
+    import subprocess
+
+    probe = ("import os, signal; print(os.getpid(), os.getpgrp(), "
+             "signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True); "
+             "os.kill(os.getpid(), signal.SIGUSR1)")
+    command = [str(harness.BIN / "ssot-runtime"), "run", "--output", str(tmp_path / "out"), "--",
+               str(harness.BIN / "python"), "-c", probe]
+    process = subprocess.Popen(command, cwd=tmp_path, env=harness.environment(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    out, err = process.communicate(timeout=30)
+    pid, group, default_sigint = out.split()
+    assert int(pid) == process.pid and int(group) == process.pid, err
+    assert default_sigint == "True"
+    assert process.returncode == -signal.SIGUSR1, err

@@ -115,11 +115,13 @@ class SessionUses:
         self.phases["tests"] = _minus(final, collected)
         used = set(self.phases["collection"]) | set(self.phases["tests"])
         self.records = {_key(r): r for r in records if _key(r) in used}
+        from . import _xdist
+
         workeroutput = getattr(self.config, "workeroutput", None)
         if workeroutput is not None:  # a pytest-xdist worker: the controller adds it to its own
-            workeroutput["ssot_runtime"] = self.worker_payload()
+            workeroutput["ssot_runtime"] = _xdist.payload(self)
         for payload in self.workers:
-            self.add_worker(payload)
+            _xdist.merge(self, payload)
         if self.hook.installed:
             try:
                 self.hook.flush()
@@ -143,33 +145,6 @@ class SessionUses:
                 if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self.write_phases(int(session.exitstatus))
-
-    # -- pytest-xdist: each worker's uses travel to the controller in its workeroutput ------
-    def worker_payload(self) -> dict[str, Any]:
-        return {"pid": os.getpid(),
-                "phases": {phase: [[*key, count] for key, count in self.phases[phase].items()] for phase in PHASES},
-                "records": [list(record._values()) for record in self.records.values()]}
-
-    def add_worker(self, payload: dict[str, Any]) -> None:
-        """Merge one worker's phases and records into the controller's."""
-        from ._recorder import UseRecord
-
-        for phase in PHASES:
-            mine = self.phases[phase]
-            for *key_parts, count in payload["phases"][phase]:
-                key: SiteKey = tuple(key_parts)
-                mine[key] = mine.get(key, 0) + int(count)
-        for values in payload["records"]:
-            record = UseRecord(*values)
-            key = _key(record)
-            known = self.records.get(key)
-            if known is not None:
-                r = record
-                record = UseRecord(r.legacy, r.symbol, r.file, r.line, r.function, r.canonical, r.canonical_symbol,
-                                   r.mode, known.count + r.count, min(known.first_seen, r.first_seen),
-                                   max(known.last_seen, r.last_seen))
-            self.records[key] = record
-            self.processes.setdefault(key, set()).add(str(payload["pid"]))
 
     def uses(self, key: SiteKey, phase: str | None = None) -> int:
         if phase is not None:

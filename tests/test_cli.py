@@ -191,6 +191,32 @@ def test_config_command(tmp_path: Path, app: Path) -> None:
     assert result.exit_code == 2 and str(bad) in result.stderr and "Traceback" not in result.stderr
 
 
+def test_config_checks_canonical_symbols_and_live_modules_from_the_project_root(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    (root / "src" / "app" / "ws").mkdir(parents=True)
+    for init in ("app", "app/ws"):
+        (root / "src" / init / "__init__.py").write_text("")
+    (root / "src" / "app" / "ws" / "websocket_manager.py").write_text("class WebSocketManager:\n    pass\n")
+    (root / "src" / "app" / "ws" / "unified_manager.py").write_text("class WebSocketManagerMode:\n    pass\n")
+    (root / "src" / "app" / "broken.py").write_text("raise RuntimeError('boom')\n")
+    good = ('"app.ws.unified_manager:UnifiedWebSocketManager" = "app.ws.websocket_manager:WebSocketManager"\n')
+    config = root / "ssot-runtime.toml"
+    config.write_text("[redirects]\n" + good)
+    assert "ok: 1 rules" in invoke("config", "--config", str(config)).stdout  # src/ is on sys.path
+    config.write_text("[redirects]\n" + good +
+                      '"app.ws.unified_manager:Old" = "app.ws.websocket_manager:WebSocketManagr"\n'
+                      '"app.broken:Thing" = "app.ws.websocket_manager:WebSocketManager"\n'
+                      '"app.ws.unified_manager:Other" = "app.nowhere:Thing"\n')
+    result = invoke("config", "--config", str(config))
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
+    assert result.exit_code == 1 and len(errors) == 3, result.stdout
+    assert errors[0] == (f"error: {config}, key 'redirects.app.ws.unified_manager:Old': "
+                         "canonical 'app.ws.websocket_manager' has no 'WebSocketManagr'")
+    assert "key 'redirects.app.broken:Thing': live module 'app.broken' does not import: RuntimeError: boom" \
+        in errors[1]
+    assert "key 'redirects.app.ws.unified_manager:Other': canonical module 'app.nowhere' does not import" in errors[2]
+
+
 # -- run, in real processes ---------------------------------------------------------------------
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "proj"
@@ -307,7 +333,7 @@ def test_plan_applied_to_the_demo_leaves_its_tests_green_and_no_legacy_use(tmp_p
 
     run_demo(tmp_path / "before")
     before = report_json(str(tmp_path / "before"))
-    assert before["totals"]["legacy_paths"] == 3
+    assert before["totals"]["legacy_paths"] == 4
     result = runner.invoke(app, ["plan", str(tmp_path / "before"), "--root", str(demo), "--config",
                                  str(demo / "ssot-runtime.toml"), "--format", "json", "--batch-size", "2"])
     assert result.exit_code == 0, result.output

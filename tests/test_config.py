@@ -315,15 +315,9 @@ ERRORS: list[Any] = [
     pytest.param('[redirects]\n"a" = "b"\n"a:X*" = "b:Y"', "redirects.a:X*", id="star-in-a-symbol"),
     pytest.param('[redirects]\n"a.*:X" = "b.*:Y"', "redirects.a.*:X", id="prefix-with-a-symbol"),
     # symbol rules
-    pytest.param('[redirects]\n"a:X" = "b:Y"', "redirects.a:X", id="symbol-of-a-module-not-redirected"),
-    pytest.param(
-        '[redirects]\n"c" = "d"\n"a:X" = "b:Y"', "redirects.a:X", id="symbol-of-a-module-not-redirected-among-others"
-    ),
-    pytest.param('[redirects]\n"a.b.*" = "c.*"\n"a:X" = "b:Y"', "redirects.a:X", id="symbol-of-the-parent-of-a-prefix"),
-    pytest.param('[redirects]\n"ab.*" = "c.*"\n"a:X" = "b:Y"', "redirects.a:X", id="symbol-beside-a-prefix"),
-    pytest.param(
-        '[redirects]\n"a.*" = "c.*"\n"a:X" = "a:Y"\n"z:X" = "z:Y"', "redirects.z:X", id="only-the-bad-symbol-rule"
-    ),
+    pytest.param('[redirects]\n"a:X" = "a:Y"\n"a:Y" = "a:X"', "redirects.a:X", id="symbol-cycle-in-a-live-module"),
+    pytest.param('[redirects]\n"c" = "d"\n"a:X" = "b:Y"\n"b:Y" = "a:X"', "redirects.a:X",
+                 id="symbol-cycle-among-others"),
     pytest.param('[redirects]\n"a" = "b"\n"a:X" = "b"', "redirects.a:X", id="symbol-into-a-module"),
     pytest.param('[redirects]\n"a" = "b:Y"', "redirects.a", id="module-into-a-symbol"),
     # a prefix into itself
@@ -409,6 +403,13 @@ def test_unknown_keys_are_all_listed(tmp_path: Path) -> None:
     assert "colour" in str(exc) and "size" in str(exc)
 
 
+def test_symbol_rules_of_live_modules_are_valid() -> None:
+    cfg = parse_config({"redirects": {"a:X": "b:Y", "c.d:Old": {"to": "e:New", "mode": "warn", "note": "n",
+                                                                     "remove_after": "2027-01-01"}, "a:Z": "a:X"}})
+    assert [(r.legacy, r.symbol, r.target, r.target_symbol, r.mode) for r in cfg.rules] == [
+        ("a", "X", "b", "Y", None), ("c.d", "Old", "e", "New", "warn"), ("a", "Z", "a", "X", None)]
+
+
 @pytest.mark.parametrize(
     ("redirects", "explanation"),
     [
@@ -423,7 +424,8 @@ def test_unknown_keys_are_all_listed(tmp_path: Path) -> None:
         pytest.param({"a.*": "a.b.*"}, "into itself", id="prefix-into-itself"),
         pytest.param({"a.b.*": "a.b.c.d.*"}, "into itself", id="prefix-deep-into-itself"),
         pytest.param({"a": "a"}, "equals its target", id="module-equals-target"),
-        pytest.param({"a:X": "b:Y"}, "no module or prefix rule redirects", id="symbol-not-redirected"),
+        pytest.param({"m:A": "m:B", "m:B": "n:C", "n:C": "m:A"}, "redirect cycle m:A -> m:B -> n:C -> m:A",
+                     id="symbol-cycle"),
     ],
 )
 def test_errors_say_what_is_wrong(redirects: dict[str, str], explanation: str) -> None:
@@ -835,7 +837,7 @@ def test_strict_requested_by_the_local_file(tmp_path: Path, text: str, expected:
 
 
 def test_strict_requested_when_the_config_fails(tmp_path: Path) -> None:
-    write(tmp_path / "ssot-runtime.toml", 'strict = true\n[redirects]\n"a:X" = "b:Y"')
+    write(tmp_path / "ssot-runtime.toml", 'strict = true\n[redirects]\n"a" = "a"')
     with pytest.raises(ConfigError):
         load_config(environ={}, cwd=tmp_path)
     assert strict_requested({}, tmp_path) is True

@@ -83,6 +83,10 @@ def write_tree(root: Path) -> Path:
     (root / "pkg").mkdir(parents=True)
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "user.py").write_text(BEFORE)
+    (root / "pkg" / "new.py").write_text("class Thing:\n    pass\n\n\ndef helper():\n    return 1\n")
+    (root / "pkg" / "core").mkdir()
+    (root / "pkg" / "core" / "__init__.py").write_text("")
+    (root / "pkg" / "core" / "models.py").write_text("class Model:\n    pass\n")
     (root / "settings.ini").write_text("[app]\nmanager = pkg.old:OldThing\nother = pkg.newer\n")
     (root / "celery.yaml").write_text("tasks:\n  - pkg.legacy.tasks.send\n")
     (root / "broken.py").write_text("import pkg.old\ndef (:\n")
@@ -202,11 +206,28 @@ def test_the_whole_migration_loop_on_the_demo(tmp_path: Path) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([CLI, *args], cwd=demo, env=env, capture_output=True, text=True, timeout=120)
 
+    assert cli("config").returncode == 0  # from the project root, no PYTHONPATH
     assert cli("run", "--output", "before", "--", sys.executable, "main.py").returncode == 0
+    before = json.loads(cli("report", "before", "--format", "json", "--root", ".").stdout)
+    live = next(p for p in before["legacy_paths"] if p["legacy"] == "chat.core.interfaces")
+    # 200 requests through the route's from-import (once, at import) and 8 broadcasts through the alias
+    assert {(s["file"], s["symbol"], s["canonical_symbol"], s["uses"]) for s in live["sites"]} == {
+        ("chat/routes/chat.py", "ManagerProtocol", "WebSocketManagerProtocol", 1),
+        ("chat/agents/worker.py", "ManagerProtocol", "WebSocketManagerProtocol", 8)}
+    assert "format_text" not in json.dumps(before)  # the name that stayed is no legacy use
+    unchecked = cli("check", "before")  # no baseline: every site is new, moved names say where they went
+    assert unchecked.returncode == 1
+    assert "chat/agents/worker.py:13: new legacy path: chat.core.interfaces (ManagerProtocol) in " \
+           "chat.agents.worker.broadcast, 8 uses; use chat.ws.protocols.WebSocketManagerProtocol" in unchecked.stdout
     baseline = cli("check", "before", "--write-baseline", "baseline.json")
     assert baseline.returncode == 0
     fixed = cli("fix", ".", "--only-seen", "before", "--write")
     assert fixed.returncode == 0 and "4 of" in fixed.stdout, fixed.stdout + fixed.stderr
+    route, worker = (demo / "chat/routes/chat.py").read_text(), (demo / "chat/agents/worker.py").read_text()
+    assert "from chat.core.interfaces import format_text\n" \
+           "from chat.ws.protocols import WebSocketManagerProtocol as ManagerProtocol\n" in route
+    assert "import chat.core.interfaces as interfaces\nimport chat.ws.protocols\n" in worker  # still used
+    assert "chat.ws.protocols.WebSocketManagerProtocol)" in worker and "interfaces.format_text" in worker
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=demo,
                            env=env, capture_output=True, text=True, timeout=120)
     assert tests.returncode == 0, tests.stdout
@@ -216,6 +237,13 @@ def test_the_whole_migration_loop_on_the_demo(tmp_path: Path) -> None:
     checked = cli("check", "after", "--baseline", "baseline.json")
     assert checked.returncode == 0 and "gone" in checked.stdout
     assert json.loads(cli("scan", "chat", "--format", "json").stdout)["totals"]["references"] == 0
+    toml = demo / "ssot-runtime.toml"
+    toml.write_text(toml.read_text().replace("chat.ws.protocols:WebSocketManagerProtocol",
+                                             "chat.ws.protocols:WebSocketManagerProtocl"))
+    misspelled = cli("config")
+    assert misspelled.returncode == 1
+    assert f"error: {toml}, key 'redirects.chat.core.interfaces:ManagerProtocol': canonical 'chat.ws.protocols' " \
+           "has no 'WebSocketManagerProtocl'" in misspelled.stdout
 
 
 def test_config_export_for_ruff_is_enforced_by_ruff(tmp_path: Path) -> None:

@@ -315,8 +315,7 @@ class Binding:
         """The action that counts one use of ``attr`` at the user frame ``frame``."""
         rule = self.renames.get(attr) if attr is not None else None
         if rule is not None:
-            canonical, canonical_symbol = rule.target, rule.target_symbol
-            mode = self.hook.config.rule_mode(rule) if rule.mode else self.mode
+            canonical, canonical_symbol, mode = self.symbol_target(rule)
         else:
             canonical, canonical_symbol, mode = self.canonical_name, attr, self.mode
         recorder = self.hook.recorder
@@ -336,6 +335,10 @@ class Binding:
         if self.hook.first_warning(site.key):
             self.hook.warn(message, frame, always=False)
         return site.hit
+
+    def symbol_target(self, rule: Rule) -> tuple[str, str | None, str]:
+        """Where a renamed symbol goes and the mode its uses run in (the rule's own, else the module's)."""
+        return rule.target, rule.target_symbol, self.hook.config.rule_mode(rule) if rule.mode else self.mode
 
     def _message(self, attr: str | None, canonical: str, canonical_symbol: str | None, note: str) -> str:
         old = f"{self.legacy}.{attr}" if attr else self.legacy

@@ -86,8 +86,12 @@ def check(report: dict[str, Any], baseline: dict[str, Any] | None, max_uses: int
             if known is None or key not in known.get("sites", ()):
                 why = "new legacy path" if known is None else "new site"
                 symbol = f" ({site['symbol']})" if site["symbol"] else ""
+                use = path["canonical"]
+                moved = site.get("canonical", use) != use or site.get("canonical_symbol") != site["symbol"]
+                if site["symbol"] and site.get("canonical_symbol") and moved:  # a moved name: where it lives now
+                    use = f"{site.get('canonical') or use}.{site['canonical_symbol']}"
                 result.offending.append(f"{site['file']}:{site['line']}: {why}: {legacy}{symbol} in "
-                                        f"{site['function']}, {site['uses']} uses; use {path['canonical']}")
+                                        f"{site['function']}, {site['uses']} uses; use {use}")
     for legacy, entry in sorted(allowed.items()):
         for key in entry.get("sites", ()):
             if (legacy, key) not in seen:

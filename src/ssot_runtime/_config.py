@@ -255,6 +255,20 @@ def _check_cycles(rules: tuple[Rule, ...], source: str) -> None:
             step = resolve(name, exact, prefixes)
 
 
+def _check_symbol_cycles(rules: tuple[Rule, ...], source: str) -> None:
+    """``"m:A" = "m:B"`` with ``"m:B" = "m:A"``: a name that would forward to itself for ever."""
+    symbols = {(r.legacy, r.symbol): (r.target, r.target_symbol or "") for r in rules if r.symbol}
+    for start in symbols:
+        chain = [start]
+        step = symbols.get(start)
+        while step is not None:
+            if step in chain:
+                loop = " -> ".join(f"{m}:{s}" for m, s in [*chain[chain.index(step):], step])
+                raise ConfigError(f"redirect cycle {loop}", source=source, key=f"redirects.{start[0]}:{start[1]}")
+            chain.append(step)
+            step = symbols.get(step)
+
+
 def _parse_telemetry(data: Mapping[str, Any], source: str) -> dict[str, Any]:
     """The telemetry keys: exporters, output, intervals, limits, service name."""
     fields: dict[str, Any] = {}
@@ -334,16 +348,7 @@ def parse_config(data: Mapping[str, Any], source: str = "<mapping>") -> Config:
     if not isinstance(table, Mapping):
         raise ConfigError("[redirects] must be a table", source=source, key="redirects")
     rules = tuple(_parse_rule(str(left), value, source) for left, value in table.items())
-    modules = {r.legacy for r in rules if r.symbol is None}
-    exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
-    prefixes = {r.legacy: r for r in rules if r.prefix}
-    for rule in rules:
-        if rule.symbol is not None and rule.legacy not in modules and resolve(rule.legacy, exact, prefixes) is None:
-            raise ConfigError(
-                f"symbol rule for module {rule.legacy!r}, which no module or prefix rule redirects",
-                source=source,
-                key=f"redirects.{rule.key}",
-            )
+    _check_symbol_cycles(rules, source)
     _check_cycles(rules, source)
     return Config(rules=rules, **fields)
 

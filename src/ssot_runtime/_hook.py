@@ -12,6 +12,7 @@ from ._bytecode import import_statement
 from ._config import resolve
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import FrameClassifier
+from ._live import LiveBinding, attach_live, live_spec
 from ._proxy import LegacyModule, ObservedModule
 from ._recorder import Recorder
 
@@ -165,6 +166,10 @@ class Hook:
                 self.exact.setdefault(rule.legacy, rule)
             else:
                 self.exact[rule.legacy] = rule
+        # Symbol rules of modules that no rule redirects: live modules, of which only names moved.
+        self.live_rules = {name: renames for name, renames in self.symbol_rules.items()
+                           if resolve(name, self.exact, self.prefixes) is None}
+        self.live_bindings: dict[str, LiveBinding] = {}
         # Parents of legacy names that may be gone from disk (`oldpkg` of "oldpkg.mod"): made
         # as empty legacy packages when no other finder has them. The finder looks both up in
         # one dict.
@@ -172,7 +177,8 @@ class Hook:
             parent for name in self.exact for parent in _ancestors(name)
             if parent not in self.exact and resolve(parent, self.exact, self.prefixes) is None
         }
-        self.known: dict[str, object] = {**dict.fromkeys(self.parents, True), **self.exact}
+        self.known: dict[str, object] = {**dict.fromkeys(self.parents, True), **self.exact,
+                                         **dict.fromkeys(self.live_rules, True)}
         self._made_parents: list[str] = []
         self.bindings: dict[str, Binding] = {}
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
@@ -208,8 +214,22 @@ class Hook:
             target = step[0]
         return target, rule
 
+    def final_symbol(self, module: str, symbol: str) -> tuple[str, str]:
+        """Where ``module:symbol`` ends up, following module redirects and symbol rules."""
+        for _ in range(1000):  # parse_config refuses cycles: this ends
+            resolved = self.resolve(module)
+            if resolved is not None:
+                module = resolved[0]
+            rule = self.symbol_rules.get(module, {}).get(symbol)
+            if rule is None or rule.target_symbol is None:
+                break
+            module, symbol = rule.target, rule.target_symbol
+        return module, symbol
+
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None) -> ModuleSpec | None:
+        if fullname in self.live_rules:
+            return live_spec(self, fullname, path, target)
         if fullname in self.parents:
             return self._parent_spec(fullname, path, target)
         resolved = self.resolve(fullname)
@@ -346,6 +366,7 @@ class Hook:
         if self.installed:
             return self
         sys.meta_path.insert(0, self.finder)
+        attach_live(self)
         self._show_warnings()
         import atexit
 
@@ -392,6 +413,9 @@ class Hook:
             self.telemetry.shutdown()
         while self.finder in sys.meta_path:
             sys.meta_path.remove(self.finder)
+        for live in self.live_bindings.values():
+            live.detach()
+        self.live_bindings.clear()
         for name in self._made_parents:
             module = sys.modules.get(name)
             if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):

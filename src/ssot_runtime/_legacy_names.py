@@ -6,7 +6,11 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
-from ._config import Config, resolve
+from ._config import Config, Rule, resolve
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _DOTTED = re.compile(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?::[A-Za-z_]\w*)?(?![\w])")
 
@@ -31,15 +35,23 @@ class LegacyNames:
         self.prefixes = {r.legacy: r for r in cfg.rules if r.prefix}
         self.renames = {(r.legacy, r.symbol): r for r in cfg.rules if r.symbol}
         self.only = only
-        roots = {name.split(".")[0] for name in (*self.exact, *self.prefixes)}
+        # Live modules: no rule redirects them, only some of their names moved.
+        self.live: dict[str, dict[str, Rule]] = {}
+        for r in cfg.rules:
+            if r.symbol and resolve(r.legacy, self.exact, self.prefixes) is None and self._wanted(r.legacy):
+                self.live.setdefault(r.legacy, {})[r.symbol] = r
+        roots = {name.split(".")[0] for name in (*self.exact, *self.prefixes, *self.live)}
         self.roots = frozenset(roots)
+
+    def _wanted(self, name: str) -> bool:
+        return not self.only or any(fnmatch.fnmatchcase(name, p) for p in self.only)
 
     def module(self, name: str) -> str | None:
         """The final canonical module of a legacy module name, or None."""
         step = resolve(name, self.exact, self.prefixes)
         if step is None:
             return None
-        if self.only and not any(fnmatch.fnmatchcase(name, p) for p in self.only):
+        if not self._wanted(name):
             return None
         target = step[0]
         for _ in range(1000):
@@ -49,7 +61,22 @@ class LegacyNames:
             target = nxt[0]
         return target
 
+    def live_symbol(self, module: str, name: str | None) -> Match | None:
+        """``module.name`` when ``module`` is live and ``name`` is one of its legacy names."""
+        rule = self.live.get(module, {}).get(name or "")
+        if rule is None:
+            return None
+        target, symbol = self.module(rule.target) or rule.target, rule.target_symbol
+        for _ in range(100):  # a chain of symbol rules (parse_config refuses cycles)
+            nxt = self.live.get(target, {}).get(symbol or "") or self.renames.get((target, symbol or ""))
+            if nxt is None:
+                break
+            target, symbol = self.module(nxt.target) or nxt.target, nxt.target_symbol
+        return Match(module, name, target, symbol)
+
     def symbol(self, legacy: str, name: str | None) -> Match | None:
+        if legacy in self.live:
+            return self.live_symbol(legacy, name)
         canonical = self.module(legacy)
         if canonical is None:
             return None
@@ -75,6 +102,12 @@ class LegacyNames:
                     rest = [*rest, colon_symbol]
                 symbol = rest[0] if rest else None
                 return self.symbol(head, symbol)
+        if self.live:
+            names = [*parts, colon_symbol] if colon_symbol else parts
+            for cut in range(len(names) - 1, 0, -1):
+                match = self.live_symbol(".".join(names[:cut]), names[cut])
+                if match is not None:
+                    return match
         return None
 
     def in_text(self, line: str) -> list[tuple[int, int, Match]]:
@@ -86,10 +119,15 @@ class LegacyNames:
                 found.append((m.start(), m.end(), match))
         return found
 
-    def replace_text(self, text: str) -> str:
-        """``text`` with each dotted legacy name replaced by its canonical name (symbol kept if any)."""
+    def replace_text(self, text: str, keep: Callable[[Match], bool] | None = None) -> str:
+        """``text`` with each dotted legacy name replaced by its canonical name (symbol kept if any).
+
+        ``keep(match)`` false leaves that name as it is (a refused rewrite).
+        """
         out, last = [], 0
         for start, end, match in self.in_text(text):
+            if keep is not None and not keep(match):
+                continue
             original = text[start:end]
             head = original.split(":")[0]
             legacy_parts = match.legacy.split(".")

@@ -1,8 +1,10 @@
 """``ssot-runtime plan``: runtime uses and the source code, turned into small prioritised batches.
 
-For each site seen at runtime the plan gives the exact replacement of its source line (or of the
-line holding the dotted string it imported by name). A site whose line no longer mentions what
-was used there is listed as changed since the trace, and a missing file as missing: never guessed.
+The edits are those of the one rewrite engine (:mod:`ssot_runtime._rewrite`), the same that
+``fix`` writes, restricted to the legacy paths seen at runtime; each site's uses are added to the
+edit of its line (or of the line holding the dotted string it imported by name). A site whose
+line no longer mentions what was used there is listed as changed since the trace, a missing
+file as missing, a rewrite to a name the canonical module lacks as refused: never guessed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,116 +32,128 @@ class Change:
     before: str
     after: str
     uses: int
-    status: str = "replace"  # replace | covered | changed | missing
+    status: str = "replace"  # replace | covered | refused | changed | missing
+    reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "legacy": self.legacy, "status": self.status,
-                "before": self.before, "after": self.after, "uses": self.uses}
+        out = {"file": self.file, "line": self.line, "legacy": self.legacy, "status": self.status,
+               "before": self.before, "after": self.after, "uses": self.uses}
+        return {**out, "reason": self.reason} if self.reason else out
 
 
-@dataclass
-class Rewriter:
-    """What one legacy path becomes, and how a line that uses it is rewritten."""
-
-    legacy: str
-    canonical: str
-    renames: dict[str, str] = field(default_factory=dict)  # legacy symbol -> canonical symbol
-
-    def rewrite(self, text: str, source: str) -> str | None:
-        """The new line, or None when the line does not mention the legacy path."""
-        legacy = re.escape(self.legacy)
-        from_import = re.match(rf"^(\s*from\s+){legacy}(\s+import\s+)(.*?)(\s*(#.*)?)$", text)
-        if from_import:
-            head, mid, names, tail = from_import.group(1), from_import.group(2), from_import.group(3), \
-                from_import.group(4)
-            return f"{head}{self.canonical}{mid}{self._names(names, source)}{tail}"
-        dotted = re.compile(rf"(?<![\w.]){legacy}(?![\w])")
-        if dotted.search(text):
-            out = dotted.sub(self.canonical, text)
-            for old, new in self.renames.items():  # canonical.Old in a chain becomes canonical.New
-                out = re.sub(rf"(?<![\w]){re.escape(self.canonical)}\.{old}\b", f"{self.canonical}.{new}", out)
-            return out
-        return None
-
-    def _names(self, names: str, source: str) -> str:
-        parts = []
-        bare = names.strip("() ")
-        for item in (p.strip() for p in bare.split(",") if p.strip()):
-            name, _, alias = (x.strip() for x in item.partition(" as "))
-            new = self.renames.get(name)
-            if new is None:
-                parts.append(item)
-            elif alias:
-                parts.append(f"{new} as {alias}")
-            elif len(re.findall(rf"\b{re.escape(name)}\b", source)) <= 1:
-                parts.append(new)  # the old name appears nowhere else in the file
-            else:
-                parts.append(f"{new} as {name}")
-        joined = ", ".join(parts)
-        return f"({joined})" if names.strip().startswith("(") else joined
-
-    def rename_attribute(self, text: str, symbol: str) -> str | None:
-        """``alias.Old`` on a line (the module reached through an alias) becomes ``alias.New``."""
-        new = self.renames.get(symbol)
-        if new is None or not re.search(rf"\.{re.escape(symbol)}\b", text):
-            return None
-        return re.sub(rf"\.{re.escape(symbol)}\b", f".{new}", text)
-
-
-def _read(path: str) -> list[str] | None:
+def _read(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8") as f:
-            return f.read().splitlines()
+            return f.read()
     except (OSError, UnicodeDecodeError):
         return None
 
 
+def hunks(file: str, before: str, after: str) -> list[Change]:
+    """The engine's edits of one file as line changes: one per line where lines map one to one.
+
+    Lines only added or only removed are joined to the line before them (or after, at the top),
+    so every change replaces lines that exist with the lines that take their place.
+    """
+    import difflib
+
+    a, b = before.split("\n"), after.split("\n")
+    out: list[Change] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 <= j2 - j1:  # each old line gets the new lines most like it
+            starts = _align(a[i1:i2], b[j1:j2])
+            ends = [*starts[1:], j2 - j1]
+            out += [Change(file, i1 + k + 1, "", a[i1 + k], "\n".join(b[j1 + starts[k]:j1 + ends[k]]), 0)
+                    for k in range(i2 - i1)]
+            continue
+        if i1 == i2 or j1 == j2:  # only added or only removed: take a neighbour line along
+            if i1 > 0:
+                i1, j1 = i1 - 1, j1 - 1
+            else:
+                i2, j2 = i2 + 1, j2 + 1
+        out.append(Change(file, i1 + 1, "", "\n".join(a[i1:i2]), "\n".join(b[j1:j2]), 0))
+    return out
+
+
+def _align(old: list[str], new: list[str]) -> list[int]:
+    """Where in ``new`` each line of ``old`` starts (in order; at least one new line each)."""
+    import difflib
+
+    starts = [0]
+    for k in range(1, len(old)):
+        lo, hi = starts[-1] + 1, len(new) - (len(old) - k)
+        starts.append(max(range(lo, hi + 1), key=lambda m: (difflib.SequenceMatcher(None, old[k], new[m]).ratio(), -m)))
+    return starts
+
+
 def plan_changes(report: dict[str, Any], cfg: Config, root: str) -> list[Change]:
-    """One change per source line to rewrite, plus the sites that need none or cannot be placed."""
-    renames: dict[str, dict[str, str]] = {}
-    for rule in cfg.rules:
-        if rule.symbol and rule.target_symbol:
-            renames.setdefault(rule.legacy, {})[rule.symbol] = rule.target_symbol
-    changes: dict[tuple[str, int], Change] = {}
-    extra: list[Change] = []
+    """The engine's edits of each file with uses (the legacy paths seen only), with the uses of each line.
+
+    The edits are exactly what ``ssot-runtime fix --only-seen`` writes into those files. A site
+    on a line the engine leaves alone is covered by another change of its file (a module alias,
+    the dotted string it imported by name), refused, or changed since the trace.
+    """
+    from ._fix import fix_source
+    from ._legacy_names import LegacyNames
+    from ._scan import scan_python
+    from ._symbols import CanonicalNames
+
+    names = LegacyNames(cfg, tuple(sorted({p["legacy"] for p in report["legacy_paths"]})) or ("<none>",))
+    canonical = CanonicalNames([root, os.path.join(root, "src")])
+    by_file: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for path in report["legacy_paths"]:
-        rewriter = Rewriter(path["legacy"], path["canonical"], renames.get(path["legacy"], {}))
         for site in path["sites"]:
-            file = site["file"]
-            full = file if os.path.isabs(file) else os.path.join(root, file)
-            lines = _read(full)
-            key = (file, site["line"])
-            if key in changes:
-                changes[key].uses += site["uses"]
-                continue
-            if lines is None:
-                extra.append(Change(file, site["line"], path["legacy"], "", "", site["uses"], "missing"))
-                continue
-            text = lines[site["line"] - 1] if 0 < site["line"] <= len(lines) else ""
-            source = "\n".join(lines)
-            new = rewriter.rewrite(text, source)
-            if new is None and site["symbol"]:
-                new = rewriter.rename_attribute(text, site["symbol"])
-                if new is None and site["symbol"] in text:
-                    # Reached through an alias bound elsewhere: the import's own change covers it.
-                    extra.append(Change(file, site["line"], path["legacy"], text, text, site["uses"], "covered"))
-                    continue
-            if new is None:
-                # Imported by a name computed elsewhere: the dotted string is the line to change.
-                literal = next((i for i, line in enumerate(lines, 1) if re.search(
-                    rf"[\"']{re.escape(path['legacy'])}[\"']", line)), None)
-                if literal is not None:
-                    key = (file, literal)
-                    if key not in changes:
-                        changes[key] = Change(file, literal, path["legacy"], lines[literal - 1],
-                                              rewriter.rewrite(lines[literal - 1], source) or "", site["uses"])
-                    else:
-                        changes[key].uses += site["uses"]
-                    continue
-                extra.append(Change(file, site["line"], path["legacy"], text, "", site["uses"], "changed"))
-                continue
-            changes[key] = Change(file, site["line"], path["legacy"], text, new, site["uses"])
-    return [*changes.values(), *extra]
+            by_file.setdefault(site["file"], []).append((path["legacy"], site))
+    changes: list[Change] = []
+    for file, sites in by_file.items():
+        full = file if os.path.isabs(file) else os.path.join(root, file)
+        source = _read(full)
+        if source is None:
+            changes += [Change(file, s["line"], legacy, "", "", s["uses"], "missing") for legacy, s in sites]
+            continue
+        refused: list[str] = []
+        try:
+            edits = hunks(file, source, fix_source(full, source, names, canonical, refused))
+            refs = {r.line: r.legacy for r in scan_python(full, source, names)}
+        except Exception:  # does not parse: nothing can be placed
+            edits, refs = [], {}
+        why = {int(number): text for number, _, text in (r[len(full) + 1:].partition(": ") for r in refused)}
+        lines = source.split("\n")
+        for legacy, site in sites:
+            changes.append(_place(file, legacy, site, edits, lines, why))
+        for edit in edits:
+            if not edit.legacy:
+                edit.legacy = next((refs[n] for n in range(edit.line, edit.line + edit.before.count("\n") + 1)
+                                    if n in refs), "")
+        changes += edits
+    return [c for c in changes if c.status != "placed"]
+
+
+def _place(file: str, legacy: str, site: dict[str, Any], edits: list[Change], lines: list[str],
+           why: dict[int, str]) -> Change:
+    """Add a site's uses to the edit of its line; else say why it needs none or cannot be placed."""
+    line, uses = site["line"], site["uses"]
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    placed = Change(file, line, legacy, text, text, uses, "placed")
+    if line in why:
+        return Change(file, line, legacy, text, text, uses, "refused", why[line])
+    for edit in edits:
+        if edit.line <= line <= edit.line + edit.before.count("\n"):
+            edit.uses += uses
+            edit.legacy = edit.legacy or legacy
+            return placed
+    # Imported by a name computed elsewhere: the dotted string is the line that changes.
+    quoted = re.compile(rf"[\"']{re.escape(legacy)}[\"'.:]")
+    for edit in edits:
+        if quoted.search(edit.before):
+            edit.uses += uses
+            edit.legacy = edit.legacy or legacy
+            return placed
+    if (site["symbol"] or legacy.rpartition(".")[2]) in text and edits:
+        return Change(file, line, legacy, text, text, uses, "covered")  # through an alias the file changes
+    return Change(file, line, legacy, text, "", uses, "changed")
 
 
 def _priority(file: str, priorities: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[int, str]:
@@ -175,7 +189,7 @@ def build_plan(report: dict[str, Any], cfg: Config, *, root: str, batch_size: in
         "schema": SCHEMA,
         "batches": batches,
         "covered": [c.as_dict() for c in changes if c.status == "covered"],
-        "unresolved": [c.as_dict() for c in changes if c.status in ("changed", "missing")],
+        "unresolved": [c.as_dict() for c in changes if c.status in ("changed", "missing", "refused")],
     }
 
 
@@ -186,12 +200,15 @@ def render_markdown(plan: dict[str, Any]) -> str:
     for batch in plan["batches"]:
         out.append(f"## Batch {batch['number']} ({batch['priority']}, {batch['uses']} uses)\n")
         for change in batch["changes"]:
+            removed = "".join(f"  - {line.strip()}\n" for line in change["before"].split("\n"))
+            added = "".join(f"  + {line.strip()}\n" for line in change["after"].split("\n"))
             out.append(f"- `{change['file']}:{change['line']}` ({change['uses']} uses)\n"
-                       f"  ```diff\n  - {change['before'].strip()}\n  + {change['after'].strip()}\n  ```")
+                       f"  ```diff\n{removed}{added}  ```")
         out.append(f"\nVerify: `{batch['verify']}`\n")
     if plan["unresolved"]:
-        out.append("## Not placed (the source is missing or changed since the trace)\n")
-        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']}" for c in plan["unresolved"]]
+        out.append("## Not placed (the source is missing or changed since the trace, or the rewrite is refused)\n")
+        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']}" + (f" ({c['reason']})" if c.get("reason")
+                                                                                else "") for c in plan["unresolved"]]
         out.append("")
     return "\n".join(out) + "\n"
 
@@ -204,9 +221,11 @@ def apply_plan(plan: dict[str, Any], root: str) -> int:
             path = file if os.path.isabs(file) else os.path.join(root, file)
             with open(path, encoding="utf-8") as f:
                 lines = f.read().split("\n")
-            for change in batch["changes"]:
-                if change["file"] == file and lines[change["line"] - 1] == change["before"]:
-                    lines[change["line"] - 1] = change["after"]
+            mine = [c for c in batch["changes"] if c["file"] == file]
+            for change in sorted(mine, key=lambda c: -c["line"]):  # bottom up: line numbers stay true
+                start, old = change["line"] - 1, change["before"].split("\n")
+                if lines[start:start + len(old)] == old:
+                    lines[start:start + len(old)] = change["after"].split("\n")
                     count += 1
             with open(path, "w", encoding="utf-8") as f:
                 f.write("\n".join(lines))

@@ -91,7 +91,7 @@ def build_report(agg: Aggregate, *, mapper: PathMapper | None = None, top: int |
                                "max": timing.max} if timing else {"count": 0, "mean": 0.0, "max": 0.0},
             "sites": [{
                 "file": mapper(s.file), "line": s.line, "function": s.function, "symbol": s.symbol,
-                "canonical_symbol": s.canonical_symbol, "uses": s.uses,
+                "canonical": s.canonical, "canonical_symbol": s.canonical_symbol, "uses": s.uses,
                 "first_seen": iso(s.first_seen), "last_seen": iso(s.last_seen),
             } for s in (sites[:top] if top else sites)],
         }

@@ -84,6 +84,8 @@ def scan_python(path: str, source: str, names: LegacyNames) -> list[Reference]:
 
     package = None
     inside_chain: set[int] = set()
+    live_aliases = {alias.asname: alias.name for node in tree.body if isinstance(node, ast.Import)
+                    for alias in node.names if alias.asname and alias.name in names.live}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -99,11 +101,18 @@ def scan_python(path: str, source: str, names: LegacyNames) -> list[Reference]:
             if names.module(module) is not None:
                 for alias in node.names:
                     add(node, "from-import", module, None if alias.name == "*" else alias.name)
-            else:  # `from pkg import legacy_child`
+            else:  # `from pkg import legacy_child`, `from live import Old`
                 for alias in node.names:
                     child = f"{module}.{alias.name}"
                     if names.module(child) is not None:
                         add(node, "from-import", child, None)
+                    elif names.live_symbol(module, alias.name) is not None:
+                        add(node, "from-import", module, alias.name)
+                    if child in names.live:
+                        live_aliases[alias.asname or alias.name] = child
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                node.value.id in live_aliases and names.live_symbol(live_aliases[node.value.id], node.attr):
+            add(node, "attribute", live_aliases[node.value.id], node.attr)  # `m.Old` after `import live as m`
         elif isinstance(node, ast.Attribute) and id(node) not in inside_chain:
             text = _dotted(node)
             if text is not None:

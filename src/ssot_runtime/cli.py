@@ -285,6 +285,8 @@ def fix(
     result = _fix.fix(paths, LegacyNames(cfg, only), skip=_config_skip(cfg))
     for error in result.errors:
         typer.echo(f"warning: {error}", err=True)
+    for refused in result.refused:
+        typer.echo(f"refused: {refused}", err=True)
     if write:
         _fix.write(result)
         for path in sorted(result.changed):

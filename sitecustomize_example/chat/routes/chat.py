@@ -2,9 +2,11 @@
 
 import chat.ws.unified_manager as unified
 from chat.ws.unified_manager import UnifiedWebSocketManager
+from chat.core.interfaces import ManagerProtocol, format_text
 
 
 def handle(client: str, message: str) -> int:
     manager = unified.get_manager()
     assert isinstance(manager, UnifiedWebSocketManager)
-    return manager.send(client, message)
+    assert isinstance(manager, ManagerProtocol)
+    return manager.send(client, format_text(message))

@@ -189,11 +189,11 @@ def expected(requests: int, processes_importing: int = 1) -> int:
 
 
 def shutdown_lines(text: str, markers: tuple[str, ...]) -> list[str]:
-    """The log lines that tell how a server ended, without pids and times, sorted (workers race)."""
+    """The kinds of log lines that tell how a server ended, without pids and times: which ones
+    appear, not how many times (how many workers log them in a race is the server's own)."""
     import re
 
-    kept = [re.sub(r"\d+", "N", line.strip()) for line in text.splitlines() if any(m in line for m in markers)]
-    return sorted(kept)
+    return sorted({re.sub(r"\d+", "N", line.strip()) for line in text.splitlines() if any(m in line for m in markers)})
 
 
 def plain_and_hooked(run: Callable[[bool], T]) -> tuple[T, T]:

@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
+RELEASE_STAMP := $(VENV)/.installed-release
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -11,7 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,otlp,servers]'
 	touch $(STAMP)
 
-.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench bench-all clean
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+$(RELEASE_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[release]'
+	touch $(RELEASE_STAMP)
+
+.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench bench-all bench-instructions docs docs-serve cli-docs package clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,5 +61,21 @@ bench-all: $(STAMP) ## Every benchmark row on each supported Python (the test ma
 	$(VENV)/bin/nox --install-only
 	for v in 3.10 3.11 3.12 3.13; do $(PY) benchmarks/run.py --python .nox/tests-$$(echo $$v | tr . -)/bin/python || exit 1; done
 
-clean: ## Remove the virtualenv and caches
-	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis
+bench-instructions: $(STAMP) ## The hook rows as instruction counts under valgrind (repeatable on a noisy machine)
+	$(PY) benchmarks/instructions.py
+
+# NO_MKDOCS_2_WARNING: the material theme's banner about its end of life (May 2027), printed on every build.
+docs: $(DOCS_STAMP) ## Build the documentation site into site/ (mkdocs --strict: a broken link or a page not in nav fails)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP) ## Serve the documentation site on http://127.0.0.1:8000, rebuilt on every change
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
+
+cli-docs: $(STAMP) ## Regenerate docs/cli-reference.md from the typer app (a test fails when it is stale)
+	$(PY) tools/cli_reference.py --output docs/cli-reference.md
+
+package: $(RELEASE_STAMP) ## Build the sdist and the wheel into dist/, twine check, install the wheel into a clean venv and run it
+	tools/check_package.sh $(PY)
+
+clean: ## Remove the virtualenv, caches and built files
+	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis site dist build

@@ -260,3 +260,27 @@ def test_circular_import_through_the_legacy_name(make_tree: Tree) -> None:
         assert sys.modules["circ.old"].LATE is circ.new.LATE
     assert uses.count("circ.old", "EARLY") == 1
     assert uses.count("circ.old", "LATE") == 2
+
+
+def test_warn_mode_counts_and_warns_in_a_module_run_as_main_by_runpy(make_tree: Tree) -> None:
+    """`python -m app.main`: the spec is app.main's, the name __main__; warnings asked the loader
+    for the source of "__main__", the loader raised, and the uses went with the error."""
+    import runpy
+
+    root = make_tree({
+        "app/__init__.py": "",
+        "app/main.py": "import oldpkg.legacy\nfrom oldpkg.legacy import work\noldpkg.legacy.work()\n"
+                       "def f():\n    for _ in range(3):\n        oldpkg.legacy.work()\nf()\n",
+        "newpkg/__init__.py": "",
+        "newpkg/canonical.py": "def work():\n    return 1\n",
+    })
+    config = {"mode": "warn", "redirects": {"oldpkg.legacy": "newpkg.canonical"}}
+    with warnings.catch_warnings(record=True) as caught, capture(config) as uses:
+        warnings.simplefilter("always")
+        runpy.run_module("app.main", run_name="__main__")
+    assert {(r.symbol, r.line): r.count for r in uses.records} == {
+        (None, 1): 1, ("work", 2): 1, ("work", 3): 1, ("work", 6): 3}
+    ours = [w for w in caught if issubclass(w.category, LegacyImportWarning)]
+    assert sorted(w.lineno for w in ours) == [1, 2, 3, 6]
+    assert all(w.filename == str(root / "app" / "main.py") for w in ours)
+    assert uses.hook.internal_errors == 0

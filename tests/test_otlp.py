@@ -27,6 +27,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from ssot_runtime._fingerprint import fingerprint
+
 from .otlp_receivers import GrpcReceiver, HttpReceiver, Received, SilentCollector
 
 SUBPROCESS_TIMEOUT = 60
@@ -351,7 +353,9 @@ def test_uses_and_spans_arrive_over_otlp(receiver: Any, tmp_path: Path, app_span
         assert point["code.function.name"] == "__main__.main"
         assert point["ssot.canonical.module"] == CANONICAL
         expected_keys = {"ssot.legacy.module", "ssot.canonical.module", "ssot.mode", "code.file.path",
-                         "code.line.number", "code.function.name"}
+                         "code.line.number", "code.function.name", "ssot.site.fingerprint"}
+        source_line = script.read_text().split("\n")[int(point["code.line.number"]) - 1]
+        assert point["ssot.site.fingerprint"] == fingerprint(source_line)
         if point["ssot.legacy.module"] == REMOVED:
             assert point["ssot.mode"] == "error"
         else:

@@ -18,12 +18,14 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 import ssot_runtime
+from ssot_runtime._fingerprint import fingerprint
 
 from .conftest import CONFIG
 
 LEGACY = "app.ws.unified_manager"
 ROOT = Path(__file__).resolve().parent.parent
 HEX = set("0123456789abcdef")
+SELF = Path(__file__).read_text().split("\n")  # this file's lines, as the fingerprint reads them
 
 
 def read_lines(folder: Path, signal: str) -> list[dict[str, Any]]:
@@ -97,6 +99,7 @@ def test_local_files_hold_every_use_in_otlp_json(app: Path, tmp_path: Path, tele
         "ssot.canonical.module": "app.ws.websocket_manager",
         "ssot.canonical.symbol": "helper", "ssot.mode": "redirect", "code.file.path": __file__,
         "code.line.number": helper["code.line.number"], "code.function.name": helper["code.function.name"],
+        "ssot.site.fingerprint": fingerprint(SELF[int(helper["code.line.number"]) - 1]),
     }
     module_use = next(p for p, _, _ in points if "ssot.legacy.symbol" not in p)
     assert "ssot.canonical.symbol" not in module_use

@@ -420,18 +420,16 @@ class Binding:
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
                 recorder = self.hook.recorder
-                recorder.defer(self._record_deferred, user.f_code, user.f_lasti, user.f_globals, count,
-                               self.load_ns, recorder.now())
+                # The binding's name, not the binding: a module imported again and again must not
+                # be kept alive (with its dict and spec) until records are read.
+                recorder.defer(_record_deferred, self.hook, self.legacy, user.f_code, user.f_lasti, user.f_globals,
+                               count, self.load_ns, recorder.now())
             else:
                 self.record_first_import(user, count, self.load_ns)
         except _INTENDED:
             raise
         except Exception:
             self.hook.internal_error()
-
-    def _record_deferred(self, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
-                         load_ns: tuple[int, int], seen: float) -> None:
-        self.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
 
     def record_first_import(self, user: FrameType | FrameInfo | None, count: bool, load_ns: tuple[int, int],
                             seen: float | None = None) -> None:
@@ -497,6 +495,17 @@ class Binding:
         return sorted({*source, *self.renames})
 
 
+def _record_deferred(hook: Hook, legacy: str, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
+                     load_ns: tuple[int, int], seen: float) -> None:
+    """A first import kept by :meth:`Binding.first_import`, recorded by its legacy module's binding.
+
+    Any binding of the name records alike (the same rule, mode and canonical names).
+    """
+    binding = hook.bindings.get(legacy)
+    if binding is not None:
+        binding.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
+
+
 def _implicit_parent_import(frame: FrameType) -> bool:
     """Whether ``_find_and_load`` runs for the parent of a module being imported (not a use)."""
     names: list[str] = []
@@ -524,7 +533,12 @@ def warn_at(message: str, frame: FrameType, *, always: bool) -> None:
     # make importlib warn first ("Module globals is missing a __spec__.loader") where the spec
     # has no loader (a script's __main__): -W error then raises that instead of ours. Such code
     # is read from its file by name.
+    #
+    # A module run by runpy as __main__ (`python -m app.main`) has the spec of "app.main" and the
+    # name "__main__": warnings asks its loader for the source of "__main__", and the loader
+    # raises ImportError out of warn_explicit. Its source is read by file name too.
     spec = f_globals.get("__spec__")
-    module_globals = f_globals if getattr(spec, "loader", None) is not None else None
+    name = f_globals.get("__name__")
+    usable = getattr(spec, "loader", None) is not None and getattr(spec, "name", None) == name
     warnings.warn_explicit(message, LegacyImportWarning, frame.f_code.co_filename, frame.f_lineno or 0,
-                           module=f_globals.get("__name__"), registry=registry, module_globals=module_globals)
+                           module=name, registry=registry, module_globals=f_globals if usable else None)

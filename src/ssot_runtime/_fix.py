@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ._legacy_names import LegacyNames, Match
+from ._references import replace_config_line
 from ._rewrite import rewrite
 from ._scan import _package_of, files_under
 from ._symbols import CanonicalNames
@@ -23,6 +24,7 @@ from ._symbols import CanonicalNames
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from typing import Any
 
 
 @dataclass
@@ -63,7 +65,7 @@ def fix_source(path: str, source: str, names: LegacyNames, canonical: CanonicalN
 
 def _replace_line(path: str, number: int, line: str, names: LegacyNames, canonical: CanonicalNames,
                   refused: list[str] | None) -> str:
-    """One line of a config file, its dotted legacy names rewritten where the target exists."""
+    """One line of a config file, its references (never prose) rewritten where the target exists."""
 
     def keep(match: Match) -> bool:
         why = canonical.missing(match.canonical, match.canonical_symbol) if match.canonical_symbol else None
@@ -72,7 +74,7 @@ def _replace_line(path: str, number: int, line: str, names: LegacyNames, canonic
                            f"{match.canonical}.{match.canonical_symbol}: {why}")
         return why is None
 
-    return names.replace_text(line, keep)
+    return replace_config_line(names, line, keep)
 
 
 def project_root(path: str) -> str:
@@ -108,6 +110,44 @@ def fix(paths: Iterable[str], names: LegacyNames, *, skip: Iterable[str] = ()) -
         if after != before:
             result.changed[path] = (before, after)
     return result
+
+
+def unplaced(report: dict[str, Any], paths: Iterable[str]) -> list[str]:
+    """``--only-seen``: the traced sites under ``paths`` that the source no longer holds, one line each.
+
+    A site is found by its line's fingerprint, on its traced line or where the statement moved
+    (as ``plan`` finds it); the rewrite covers moved sites, these it cannot.
+    """
+    from ._fingerprint import Locator, source_lines
+
+    paths = list(paths)
+    files = {os.path.abspath(p) for p in files_under(paths)}
+    folders = tuple(os.path.abspath(p) + os.sep for p in paths if os.path.isdir(p))
+    out: list[str] = []
+    locators: dict[str, Locator | None] = {}
+    for path in report["legacy_paths"]:
+        for site in path["sites"]:
+            file = os.path.abspath(site["file"])
+            if file not in files:
+                if file.startswith(folders) and not os.path.exists(file):
+                    out.append(f"{site['file']}:{site['line']}: {_name(path['legacy'], site)}: missing since the trace")
+                continue
+            if file not in locators:
+                lines = source_lines(file)
+                locators[file] = Locator(lines) if lines is not None else None
+            locator = locators[file]
+            where = f"{site['file']}:{site['line']}: {_name(path['legacy'], site)}"
+            if locator is None:
+                out.append(f"{where}: the file does not read")
+                continue
+            line, why = locator.locate(site["line"], site.get("fingerprints") or ())
+            if line is None:
+                out.append(f"{where}: changed since the trace: {why}")
+    return out
+
+
+def _name(legacy: str, site: dict[str, Any]) -> str:
+    return f"{legacy}.{site['symbol']}" if site["symbol"] else legacy
 
 
 def write(result: FixResult) -> None:

@@ -330,7 +330,13 @@ class Hook:
 
     # -- shared services for bindings ----------------------------------------------------
     def warn(self, message: str, frame: FrameType, *, always: bool) -> None:
-        warn_at(message, frame, always=always)
+        """Issue our warning; a failure to issue it never costs the use its count."""
+        try:
+            warn_at(message, frame, always=always)
+        except LegacyImportWarning:
+            raise  # the user's filters made it an error (-W error): intended
+        except Exception:
+            self.internal_error()
 
     def first_warning(self, key: object) -> bool:
         with self._lock:

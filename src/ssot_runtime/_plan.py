@@ -2,9 +2,11 @@
 
 The edits are those of the one rewrite engine (:mod:`ssot_runtime._rewrite`), the same that
 ``fix`` writes, restricted to the legacy paths seen at runtime; each site's uses are added to the
-edit of its line (or of the line holding the dotted string it imported by name). A site whose
-line no longer mentions what was used there is listed as changed since the trace, a missing
-file as missing, a rewrite to a name the canonical module lacks as refused: never guessed.
+edit of its line (or of the line holding the dotted string it imported by name). A site is found
+by its line's fingerprint (:mod:`ssot_runtime._fingerprint`): on its traced line, or on the
+nearest line that has it when lines moved; a site no line holds any more is listed as changed
+since the trace, a missing file as missing, a rewrite to a name the canonical module lacks as
+refused: never guessed. Each traced site is in exactly one entry's ``sites``.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from ._config import Config
+    from ._fingerprint import Locator
 
 SCHEMA = "ssot-runtime/plan/v1"
 DEFAULT_VERIFY = "python -m pytest -q"
@@ -34,11 +37,14 @@ class Change:
     uses: int
     status: str = "replace"  # replace | covered | refused | changed | missing
     reason: str = ""
+    sites: list[dict[str, Any]] = field(default_factory=list)  # the traced sites it accounts for
 
     def as_dict(self) -> dict[str, Any]:
         out = {"file": self.file, "line": self.line, "legacy": self.legacy, "status": self.status,
                "before": self.before, "after": self.after, "uses": self.uses}
-        return {**out, "reason": self.reason} if self.reason else out
+        if self.reason:
+            out["reason"] = self.reason
+        return {**out, "sites": self.sites}
 
 
 def _read(path: str) -> str | None:
@@ -95,6 +101,7 @@ def plan_changes(report: dict[str, Any], cfg: Config, root: str) -> list[Change]
     on a line the engine leaves alone is covered by another change of its file (a module alias,
     the dotted string it imported by name), refused, or changed since the trace.
     """
+    from ._fingerprint import Locator
     from ._fix import fix_source
     from ._legacy_names import LegacyNames
     from ._scan import scan_python
@@ -111,7 +118,8 @@ def plan_changes(report: dict[str, Any], cfg: Config, root: str) -> list[Change]
         full = file if os.path.isabs(file) else os.path.join(root, file)
         source = _read(full)
         if source is None:
-            changes += [Change(file, s["line"], legacy, "", "", s["uses"], "missing") for legacy, s in sites]
+            changes += [Change(file, s["line"], legacy, "", "", s["uses"], "missing", sites=[_traced(legacy, s)])
+                        for legacy, s in sites]
             continue
         refused: list[str] = []
         try:
@@ -121,8 +129,9 @@ def plan_changes(report: dict[str, Any], cfg: Config, root: str) -> list[Change]
             edits, refs = [], {}
         why = {int(number): text for number, _, text in (r[len(full) + 1:].partition(": ") for r in refused)}
         lines = source.split("\n")
+        locator = Locator(lines)
         for legacy, site in sites:
-            changes.append(_place(file, legacy, site, edits, lines, why))
+            changes.append(_place(file, legacy, site, edits, locator, why))
         for edit in edits:
             if not edit.legacy:
                 edit.legacy = next((refs[n] for n in range(edit.line, edit.line + edit.before.count("\n") + 1)
@@ -131,29 +140,53 @@ def plan_changes(report: dict[str, Any], cfg: Config, root: str) -> list[Change]
     return [c for c in changes if c.status != "placed"]
 
 
-def _place(file: str, legacy: str, site: dict[str, Any], edits: list[Change], lines: list[str],
+def _traced(legacy: str, site: dict[str, Any]) -> dict[str, Any]:
+    """A traced site as plan entries list it: its line is the one it was traced on."""
+    return {"legacy": legacy, "symbol": site["symbol"], "function": site.get("function", ""),
+            "line": site["line"], "uses": site["uses"]}
+
+
+def _place(file: str, legacy: str, site: dict[str, Any], edits: list[Change], locator: Locator,
            why: dict[int, str]) -> Change:
-    """Add a site's uses to the edit of its line; else say why it needs none or cannot be placed."""
-    line, uses = site["line"], site["uses"]
+    """Add a site's uses to the edit of its line; else say why it needs none or cannot be placed.
+
+    Its line is where its fingerprint is now (traces without one: the traced line, which must
+    still name what was used there to take an edit's uses).
+    """
+    uses, traced = site["uses"], [_traced(legacy, site)]
+    prints = site.get("fingerprints") or ()
+    line, lost = locator.locate(site["line"], prints)
+    if line is None:
+        return Change(file, site["line"], legacy, "", "", uses, "changed", lost, traced)
+    lines = locator.lines
     text = lines[line - 1] if 0 < line <= len(lines) else ""
+    moved = f"traced at line {site['line']}" if line != site["line"] else ""
     placed = Change(file, line, legacy, text, text, uses, "placed")
     if line in why:
-        return Change(file, line, legacy, text, text, uses, "refused", why[line])
-    for edit in edits:
-        if edit.line <= line <= edit.line + edit.before.count("\n"):
-            edit.uses += uses
-            edit.legacy = edit.legacy or legacy
-            return placed
-    # Imported by a name computed elsewhere: the dotted string is the line that changes.
-    quoted = re.compile(rf"[\"']{re.escape(legacy)}[\"'.:]")
-    for edit in edits:
-        if quoted.search(edit.before):
-            edit.uses += uses
-            edit.legacy = edit.legacy or legacy
-            return placed
-    if (site["symbol"] or legacy.rpartition(".")[2]) in text and edits:
-        return Change(file, line, legacy, text, text, uses, "covered")  # through an alias the file changes
-    return Change(file, line, legacy, text, "", uses, "changed")
+        return Change(file, line, legacy, text, text, uses, "refused", why[line], traced)
+    named = (site["symbol"] or legacy.rpartition(".")[2]) in text
+    if prints or named:  # the traced statement, or (older traces) a line that still names what was used
+        for edit in edits:
+            if edit.line <= line <= edit.line + edit.before.count("\n"):
+                return _add(edit, legacy, uses, traced, placed)
+        # Imported by a name computed elsewhere: the dotted string is the line that changes.
+        quoted = re.compile(rf"[\"']{re.escape(legacy)}[\"'.:]")
+        for edit in edits:
+            if quoted.search(edit.before):
+                return _add(edit, legacy, uses, traced, placed)
+    if named and edits:  # through an alias the file changes
+        return Change(file, line, legacy, text, text, uses, "covered", moved, traced)
+    what = site["symbol"] or legacy
+    reason = f"line {line} names {what}, but no rewrite of the file reaches it" if named else \
+        f"line {line} does not name {what}, and no change of the file carries it"
+    return Change(file, line, legacy, text, "", uses, "changed", reason, traced)
+
+
+def _add(edit: Change, legacy: str, uses: int, traced: list[dict[str, Any]], placed: Change) -> Change:
+    edit.uses += uses
+    edit.legacy = edit.legacy or legacy
+    edit.sites += traced
+    return placed
 
 
 def _priority(file: str, priorities: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[int, str]:

@@ -93,6 +93,7 @@ def build_report(agg: Aggregate, *, mapper: PathMapper | None = None, top: int |
                 "file": mapper(s.file), "line": s.line, "function": s.function, "symbol": s.symbol,
                 "canonical": s.canonical, "canonical_symbol": s.canonical_symbol, "uses": s.uses,
                 "first_seen": iso(s.first_seen), "last_seen": iso(s.last_seen),
+                "fingerprints": sorted(s.fingerprints),
             } for s in (sites[:top] if top else sites)],
         }
         paths.append(entry)

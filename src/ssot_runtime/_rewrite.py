@@ -3,10 +3,11 @@
 Rewritten: module imports; from-imports, split by where each name now lives (``from live import
 Old, Keep`` becomes ``from live import Keep`` and ``from canon import New as Old``); attribute
 chains on legacy names, also through a module alias (``ue.UserEmitter`` after ``import legacy as
-ue``); relative imports; dotted strings. A chain that now starts at another module gets its
-``import`` added. An alias of a live module whose only uses moved is removed. A name that did not
-move is never touched, and a rewrite to a name the canonical module does not have is refused:
-it stays as it was, with one line saying why.
+ue``); relative imports; strings that are a whole dotted name or ``module:attr`` (a single name
+only as the argument of ``import_module``, ``mock.patch``...), never prose. A chain that now
+starts at another module gets its ``import`` added. An alias of a live module whose only uses
+moved is removed. A name that did not move is never touched, and a rewrite to a name the
+canonical module does not have is refused: it stays as it was, with one line saying why.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def _transformer(facts: Any) -> cst.CSTTransformer:
     import libcst as cst
     from libcst.metadata import PositionProvider
 
+    from ._references import ARGUMENT_KEYWORDS, KNOWN_CALLS, replacement, whole
     from ._rewrite_imports import from_import_lines, needed_import_lines
 
     names: LegacyNames = facts.names
@@ -148,6 +150,7 @@ def _transformer(facts: Any) -> cst.CSTTransformer:
             self.in_import = 0
             self.depth = 0
             self.needed: dict[str, None] = {}  # `import x` lines the rewritten chains need
+            self.call_arguments: set[int] = set()  # strings a known call reads as a module or object path
 
         def line(self, node: cst.CSTNode) -> int:
             return int(self.get_metadata(PositionProvider, node).start.line)
@@ -161,6 +164,11 @@ def _transformer(facts: Any) -> cst.CSTTransformer:
 
         def visit_Import(self, node: cst.Import) -> None:
             self.in_import += 1
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if _full(node.func).rpartition(".")[2] in KNOWN_CALLS:
+                self.call_arguments.update(id(a.value) for i, a in enumerate(node.args) if (
+                    a.keyword is None and i == 0) or (a.keyword is not None and a.keyword.value in ARGUMENT_KEYWORDS))
 
         def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
             self.in_import += 1
@@ -235,10 +243,10 @@ def _transformer(facts: Any) -> cst.CSTTransformer:
             value = updated.evaluated_value
             if not isinstance(value, str):
                 return updated
-            match = names.dotted(value)
+            match = whole(names, value, call_argument=id(original) in self.call_arguments)
             if match is None or "\\" in updated.value or not facts.check(match, self.line(original)):
                 return updated
-            new = names.replace_text(value)
+            new = replacement(names, value, match)
             return updated if new == value else updated.with_changes(
                 value=f"{updated.prefix}{updated.quote}{new}{updated.quote}")
 

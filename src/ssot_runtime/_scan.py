@@ -3,7 +3,9 @@
 Python files are read with ``ast`` (import statements, absolute and relative; attribute chains
 on legacy module names; dotted strings such as ``importlib.import_module("...")``,
 ``mock.patch("...")``, ``__import__``); ``.toml``, ``.ini``, ``.cfg``, ``.yaml`` files for
-dotted names line by line. Many files are parsed in parallel processes.
+dotted names line by line. A string or config value is a reference only when it is a whole name
+(see :mod:`ssot_runtime._references`); prose that mentions a legacy path is listed, as kind
+``prose``, only when asked for. Many files are parsed in parallel processes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from ._config import Config
 from ._legacy_names import LegacyNames
+from ._references import ARGUMENT_KEYWORDS, KNOWN_CALLS, config_names, prose_in, whole
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,7 +32,7 @@ _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".
 class Reference:
     file: str
     line: int
-    kind: str  # import | from-import | attribute | string | config
+    kind: str  # import | from-import | attribute | string | config | prose (with prose=True only)
     legacy: str
     symbol: str | None
     canonical: str
@@ -70,7 +73,7 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def scan_python(path: str, source: str, names: LegacyNames) -> list[Reference]:
+def scan_python(path: str, source: str, names: LegacyNames, *, prose: bool = False) -> list[Reference]:
     tree = ast.parse(source, filename=path)
     lines = source.splitlines()
     refs: list[Reference] = []
@@ -84,6 +87,7 @@ def scan_python(path: str, source: str, names: LegacyNames) -> list[Reference]:
 
     package = None
     inside_chain: set[int] = set()
+    call_arguments: set[int] = set()  # strings a known call reads as a module or object path
     live_aliases = {alias.asname: alias.name for node in tree.body if isinstance(node, ast.Import)
                     for alias in node.names if alias.asname and alias.name in names.live}
     for node in ast.walk(tree):
@@ -123,24 +127,35 @@ def scan_python(path: str, source: str, names: LegacyNames) -> list[Reference]:
                     while isinstance(value, ast.Attribute):  # report the chain once, at its longest
                         inside_chain.add(id(value))
                         value = value.value
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and "." in node.value:
-            match = names.dotted(node.value.strip())
+        elif isinstance(node, ast.Call):  # seen before its arguments: ast.walk goes breadth first
+            func = _dotted(node.func)
+            if func is not None and func.rpartition(".")[2] in KNOWN_CALLS:
+                call_arguments.update(id(a) for a in [*node.args[:1], *(k.value for k in node.keywords
+                                                                          if k.arg in ARGUMENT_KEYWORDS)])
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            match = whole(names, node.value, call_argument=id(node) in call_arguments)
             if match is not None:
                 add(node, "string", match.legacy, match.symbol)
+            elif prose and "." in node.value:
+                for mention in prose_in(names, node.value):
+                    add(node, "prose", mention.legacy, mention.symbol)
     refs.sort(key=lambda r: (r.line, r.kind, r.legacy, r.symbol or ""))
     return refs
 
 
-def scan_text(path: str, source: str, names: LegacyNames) -> list[Reference]:
+def scan_text(path: str, source: str, names: LegacyNames, *, prose: bool = False) -> list[Reference]:
     refs = []
     for number, line in enumerate(source.splitlines(), 1):
-        for _start, _end, match in names.in_text(line):
-            refs.append(Reference(path, number, "config", match.legacy, match.symbol, match.canonical,
+        values, mentions = config_names(names, line)
+        found = [(start, "config", m) for start, _, m in values]
+        found += [(start, "prose", m) for start, _, m in mentions] if prose else []
+        for _start, kind, match in sorted(found, key=lambda f: f[0]):
+            refs.append(Reference(path, number, kind, match.legacy, match.symbol, match.canonical,
                                   match.canonical_symbol, line.strip()))
     return refs
 
 
-def scan_file(path: str, names: LegacyNames) -> tuple[list[Reference], str | None]:
+def scan_file(path: str, names: LegacyNames, prose: bool = False) -> tuple[list[Reference], str | None]:
     """References in one file, or an error message for a file that does not read or parse."""
     try:
         with open(path, encoding="utf-8") as f:
@@ -151,27 +166,27 @@ def scan_file(path: str, names: LegacyNames) -> tuple[list[Reference], str | Non
         return [], None  # the cheap test first: most files name no legacy root at all
     if path.endswith(".py"):
         try:
-            return scan_python(path, source, names), None
+            return scan_python(path, source, names, prose=prose), None
         except SyntaxError as exc:
             return [], f"{path}:{exc.lineno}: does not parse: {exc.msg}"
-    return scan_text(path, source, names), None
+    return scan_text(path, source, names, prose=prose), None
 
 
-_worker_names: LegacyNames | None = None
+_worker: tuple[LegacyNames, bool] | None = None
 
 
-def _init_worker(cfg: Config, only: tuple[str, ...]) -> None:
-    global _worker_names
-    _worker_names = LegacyNames(cfg, only)
+def _init_worker(cfg: Config, only: tuple[str, ...], prose: bool = False) -> None:
+    global _worker
+    _worker = (LegacyNames(cfg, only), prose)
 
 
 def _scan_chunk(paths: list[str]) -> list[tuple[list[Reference], str | None]]:
-    assert _worker_names is not None
-    return [scan_file(p, _worker_names) for p in paths]
+    assert _worker is not None
+    return [scan_file(p, *_worker) for p in paths]
 
 
-def scan(paths: Iterable[str], cfg: Config, *, only: tuple[str, ...] = (), jobs: int | None = None
-         ) -> tuple[list[Reference], list[str], int]:
+def scan(paths: Iterable[str], cfg: Config, *, only: tuple[str, ...] = (), jobs: int | None = None,
+         prose: bool = False) -> tuple[list[Reference], list[str], int]:
     """All references under ``paths``: (references, errors, files read)."""
     files = files_under(paths)
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -181,11 +196,11 @@ def scan(paths: Iterable[str], cfg: Config, *, only: tuple[str, ...] = (), jobs:
 
         size = max(50, len(files) // (jobs * 8))
         chunks = [files[i:i + size] for i in range(0, len(files), size)]
-        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(cfg, only)) as pool:
+        with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(cfg, only, prose)) as pool:
             results = [r for chunk in pool.map(_scan_chunk, chunks) for r in chunk]
     else:
         names = LegacyNames(cfg, only)
-        results = [scan_file(p, names) for p in files]
+        results = [scan_file(p, names, prose) for p in files]
     refs = [r for found, _ in results for r in found]
     errors = [e for _, e in results if e]
     return refs, errors, len(files)
@@ -202,6 +217,8 @@ def with_traces(refs: list[Reference], report: dict[str, Any], mapper: Any) -> l
             runtime.append((key, path["legacy"], site))
     static_keys = set()
     for ref in refs:
+        if ref.kind == "prose":  # only mentions a legacy path: never a use
+            continue
         key = (os.path.abspath(mapper(ref.file)), ref.line)
         static_keys.add(key)
         ref.uses = seen.get(key, 0)

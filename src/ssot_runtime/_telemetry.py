@@ -14,6 +14,7 @@ import sys
 import threading
 import weakref
 
+from ._fingerprint import ATTRIBUTE as FINGERPRINT
 from ._log import log, notice
 
 TYPE_CHECKING = False
@@ -75,6 +76,7 @@ class Telemetry:
         self._readers: list[tuple[str, Any]] = []
         self._span_processors: list[Any] = []
         self._threads = True
+        self._fingerprints: Any = None
 
     @property
     def wanted(self) -> bool:
@@ -207,7 +209,19 @@ class Telemetry:
             self._limit_logged = True
             log("warning", "max_sites reached: further sites fold into one point", max_sites=self.config.max_sites,
                 sites=len(records))
-        return [Observation(r.count, use_attributes(r, r.symbol, r.canonical_symbol)) for r in records]
+        if self._fingerprints is None:
+            from ._fingerprint import Fingerprints
+
+            self._fingerprints = Fingerprints()
+        prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
+        observations = []
+        for r in records:
+            attrs = use_attributes(r, r.symbol, r.canonical_symbol)
+            mark = prints.get((r.file, r.line))
+            if mark is not None:
+                attrs[FINGERPRINT] = mark
+            observations.append(Observation(r.count, attrs))
+        return observations
 
     def pump(self) -> None:
         """Turn first imports recorded since the last call into the histogram and spans.

@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 
 from ._errors import SsotRuntimeError
+from ._fingerprint import ATTRIBUTE as FINGERPRINT
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Site:
     last_seen: int = 0
     services: set[str] = field(default_factory=set)
     processes: set[str] = field(default_factory=set)
+    fingerprints: set[str] = field(default_factory=set)  # of its source line (absent in older traces)
 
 
 @dataclass
@@ -217,6 +219,9 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
                                      canonical_symbol=attrs.get("ssot.canonical.symbol"))
         site.services.add(service)
         site.processes.add(process)
+        mark = attrs.get(FINGERPRINT)
+        if mark:
+            site.fingerprints.add(str(mark))
         if temporality == DELTA:
             site.uses += value
             if value:

@@ -223,6 +223,7 @@ def scan(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Parallel processes (default: cores).")] = None,  # noqa: UP045
     root: Annotated[Optional[Path], typer.Option("--root", help="Where traced paths are relative to.")] = None,  # noqa: UP045
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", help="Deployed=repository prefix.")] = None,  # noqa: UP045
+    prose: Annotated[bool, typer.Option("--prose", help="Also list prose that mentions a legacy path (kind prose; never rewritten).")] = False,  # noqa: E501
 ) -> None:
     """Find static references to legacy paths; with --traces, which of them ran and what only ran.
 
@@ -234,7 +235,7 @@ def scan(
         raise CliError(f"--format must be one of {', '.join(FORMATS)}")
     cfg = load_config(config)
     skip = {os.path.abspath(p) for p in _config_skip(cfg)}
-    refs, errors, files = _scan.scan(paths, cfg, only=tuple(legacy or ()), jobs=jobs)
+    refs, errors, files = _scan.scan(paths, cfg, only=tuple(legacy or ()), jobs=jobs, prose=prose)
     refs = [r for r in refs if os.path.abspath(r.file) not in skip]
     dynamic = None
     if traces:
@@ -275,8 +276,11 @@ def fix(
         raise CliError("--diff and --write exclude each other")
     cfg = load_config(config)
     only = tuple(legacy or ())
+    unplaced: list[str] = []
     if only_seen:
-        seen = [p["legacy"] for p in _report.build_report(_traces.read(only_seen))["legacy_paths"]]
+        report = _report.build_report(_traces.read(only_seen))
+        unplaced = _fix.unplaced(report, paths)
+        seen = [p["legacy"] for p in report["legacy_paths"]]
         if only:
             import fnmatch
 
@@ -287,6 +291,8 @@ def fix(
         typer.echo(f"warning: {error}", err=True)
     for refused in result.refused:
         typer.echo(f"refused: {refused}", err=True)
+    for site in unplaced:
+        typer.echo(f"not found: {site}", err=True)
     if write:
         _fix.write(result)
         for path in sorted(result.changed):

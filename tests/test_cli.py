@@ -124,15 +124,14 @@ def test_report_formats(traces: Path) -> None:
 def test_bad_lines_are_skipped_and_counted_or_fatal_with_strict(traces: Path, tmp_path: Path) -> None:
     (metrics,) = traces.glob("*.metrics.jsonl")
     broken = tmp_path / "broken.jsonl"
-    good = metrics.read_text()
-    broken.write_text(good + "{not json\n" + '{"resourceMetrics": [{"scopeMetrics": 3}]}\n')
-    first_bad = len(good.splitlines()) + 1  # one line per export batch: how many depends on the SDK
+    good = len(metrics.read_text().splitlines())  # the flush's line and the exit's (process evidence)
+    broken.write_text(metrics.read_text() + "{not json\n" + '{"resourceMetrics": [{"scopeMetrics": 3}]}\n')
     result = invoke("report", str(broken), "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["sources"]["skipped_lines"] == 2
-    assert f"{broken}:{first_bad}" in result.stderr and f"{broken}:{first_bad + 1}" in result.stderr
+    assert f"{broken}:{good + 1}" in result.stderr and f"{broken}:{good + 2}" in result.stderr
     strict = invoke("report", str(broken), "--strict")
-    assert strict.exit_code == 2 and f"{broken}:{first_bad}" in strict.stderr
+    assert strict.exit_code == 2 and f"{broken}:{good + 1}" in strict.stderr
     assert invoke("report", str(tmp_path / "missing")).exit_code == 2
 
 
@@ -175,9 +174,7 @@ def test_config_command(tmp_path: Path, app: Path) -> None:
     good = tmp_path / "good.toml"
     good.write_text('[redirects]\n"app.ws.unified_manager" = "app.ws.websocket_manager"\n')
     result = invoke("config", "--config", str(good))
-    assert result.exit_code == 0 and "ok: 1 rules" in result.stdout
-    shown = invoke("config", "--config", str(good), "--show").stdout
-    assert "mode = 'redirect'" in shown and "'app.ws.unified_manager' = 'app.ws.websocket_manager'" in shown
+    assert result.exit_code == 0 and "ok: 1 rule from" in result.stdout
     missing = tmp_path / "missing.toml"
     missing.write_text('[redirects]\n"app.old" = "app.not_there"\n')
     result = invoke("config", "--config", str(missing))
@@ -202,7 +199,7 @@ def test_config_checks_canonical_symbols_and_live_modules_from_the_project_root(
     good = ('"app.ws.unified_manager:UnifiedWebSocketManager" = "app.ws.websocket_manager:WebSocketManager"\n')
     config = root / "ssot-runtime.toml"
     config.write_text("[redirects]\n" + good)
-    assert "ok: 1 rules" in invoke("config", "--config", str(config)).stdout  # src/ is on sys.path
+    assert "ok: 1 rule from" in invoke("config", "--config", str(config)).stdout  # src/ is on sys.path
     config.write_text("[redirects]\n" + good +
                       '"app.ws.unified_manager:Old" = "app.ws.websocket_manager:WebSocketManagr"\n'
                       '"app.broken:Thing" = "app.ws.websocket_manager:WebSocketManager"\n'

@@ -68,6 +68,29 @@ def test_mock_patch_of_a_legacy_path_patches_the_canonical_object(app: Path) -> 
     assert {r.file for r in uses.records} == {__file__}
 
 
+def test_one_mock_patch_of_a_legacy_name_is_one_use_of_that_name(app: Path) -> None:
+    import sys as _sys
+
+    with capture(CONFIG) as uses:
+        for _ in range(3):  # the first patch imports the legacy module; the others find it cached
+            line = _sys._getframe().f_lineno + 1
+            with mock.patch("app.ws.unified_manager.helper", return_value="patched"):
+                pass
+        by_object = _sys._getframe().f_lineno + 1
+        with mock.patch.object(_sys.modules["app.ws.unified_manager"], "CONSTANT", 7):
+            pass
+
+        @mock.patch("app.ws.unified_manager.WebSocketManager")
+        def decorated(fake: object) -> None:
+            pass
+
+        called = _sys._getframe().f_lineno + 1
+        decorated()  # mock enters the patch through contextlib's ExitStack: still the caller's line
+    counts = {(r.symbol, r.line): r.count for r in uses.records}
+    # No module use: the patch names `helper`, and mock's own import of the module is how it gets there.
+    assert counts == {("helper", line): 3, ("CONSTANT", by_object): 1, ("WebSocketManager", called): 1}
+
+
 def test_inspect_getmodule_finds_canonical_modules(app: Path) -> None:
     with ssot_runtime.tracking(CONFIG):
         import app.ws.unified_manager as legacy

@@ -57,11 +57,11 @@ def test_the_session_is_hooked_and_the_phases_are_told_apart(project: pytest.Pyt
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines([
         "*= ssot-runtime =*",
-        "1 legacy paths, 3 sites, 5 uses (collection: 1 uses at 1 sites; tests: 4 uses at 2 sites)",
+        "1 legacy path, 3 sites, 5 uses (collection: 1 use at 1 site; tests: 4 uses at 2 sites)",
         "top sites (3 of 3):",
         "  test_uses.py:6  oldpkg.legacy:work in test_uses.test_work: 3 uses (collection 0, tests 3)",
-        "  test_uses.py:1  oldpkg.legacy in test_uses.<module>: 1 uses (collection 1, tests 0)",
-        "  test_uses.py:10  oldpkg.legacy:VALUE in test_uses.test_value: 1 uses (collection 0, tests 1)",
+        "  test_uses.py:1  oldpkg.legacy in test_uses.<module>: 1 use (collection 1, tests 0)",
+        "  test_uses.py:10  oldpkg.legacy:VALUE in test_uses.test_value: 1 use (collection 0, tests 1)",
         f"traces in {telemetry_output}",
         f"phases in {telemetry_output / 'pytest-phases.json'}",
     ])
@@ -89,7 +89,7 @@ def test_conftest_imports_are_seen_and_the_config_can_be_named(project: pytest.P
     result = project.runpytest_subprocess("--ssot-runtime=legacy-map.toml", "-p", "no:cacheprovider")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*(collection: 2 uses at 2 sites; tests: 4 uses at 2 sites)",
-                                 "  conftest.py:1  oldpkg.legacy:work in conftest.<module>: 1 uses*"])
+                                 "  conftest.py:1  oldpkg.legacy:work in conftest.<module>: 1 use *"])
     sites = {(Path(s["file"]).name, s["line"]): (s["collection"], s["tests"])
              for s in phases(telemetry_output)["sites"]}
     assert sites[("conftest.py", 1)] == (1, 0)
@@ -130,7 +130,7 @@ def test_strict_without_a_baseline_fails_on_any_use(project: pytest.Pytester, te
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(passed=2)  # the tests passed: the legacy uses fail the session
     result.stdout.fnmatch_lines([
-        "3 sites beyond the baseline (no baseline: nothing is allowed); strict: session failed:",
+        "3 sites (* uses) beyond the baseline (no baseline: nothing is allowed); strict: session failed:",
         "  test_uses.py:6: new legacy path: oldpkg.legacy (work) in test_uses.test_work, 3 uses; use newpkg.canonical",
     ])
     doc = phases(telemetry_output)
@@ -145,7 +145,7 @@ def test_strict_without_a_baseline_fails_on_any_use(project: pytest.Pytester, te
 def test_strict_with_a_baseline(project: pytest.Pytester, telemetry_output: Path) -> None:
     written = project.runpytest_subprocess("--ssot-runtime", "--ssot-write-baseline=baseline.json")
     assert written.ret == 0, written.stdout.str()
-    written.stdout.fnmatch_lines(["baseline written to baseline.json"])
+    written.stdout.fnmatch_lines(["baseline written to baseline.json (site keys relative to *)"])
     baseline = json.loads((project.path / "baseline.json").read_text())
     assert baseline["legacy_paths"]["oldpkg.legacy"]["sites"] == [
         "test_uses.py::test_uses.<module>::", "test_uses.py::test_uses.test_value::VALUE",
@@ -161,12 +161,12 @@ def test_strict_with_a_baseline(project: pytest.Pytester, telemetry_output: Path
     missing = project.runpytest_subprocess("--ssot-strict", "--ssot-baseline", "baseline.json", "--ssot-runtime")
     assert missing.ret == pytest.ExitCode.TESTS_FAILED
     missing.stdout.fnmatch_lines([
-        "1 sites beyond the baseline (baseline baseline.json); strict: session failed:",
-        "  test_uses.py:10: new site: oldpkg.legacy (VALUE) in test_uses.test_value, 1 uses; use newpkg.canonical"])
+        "1 site (* use*) beyond the baseline (baseline baseline.json); strict: session failed:",
+        "  test_uses.py:10: new site: oldpkg.legacy (VALUE) in test_uses.test_value, 1 use; use newpkg.canonical"])
     # The same without --ssot-strict: reported, not failing.
     report_only = project.runpytest_subprocess("--ssot-baseline", "baseline.json", "--ssot-runtime")
     assert report_only.ret == 0
-    report_only.stdout.fnmatch_lines(["1 sites beyond the baseline (baseline baseline.json); not failing*"])
+    report_only.stdout.fnmatch_lines(["1 site (* use*) beyond the baseline (baseline baseline.json); not failing*"])
 
     # Baselines written by `ssot-runtime check` without --root hold absolute paths: they match too.
     absolute = {"schema": "ssot-runtime/baseline/v1", "legacy_paths": {"oldpkg.legacy": {"uses": 5, "sites": [
@@ -216,7 +216,7 @@ def test_a_hook_already_running_in_the_process_is_reused(project: pytest.Pyteste
     output = tmp_path / "run-output"
     result = run_pytest_under_cli(project, output, "--ssot-runtime")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 legacy paths, 3 sites, 5 uses (collection: 1 uses at 1 sites; tests: 4 uses at 2 sites)" \
+    assert "1 legacy path, 3 sites, 5 uses (collection: 1 use at 1 site; tests: 4 uses at 2 sites)" \
         in result.stdout
     assert phases(output)["totals"]["session"]["uses"] == 5
 
@@ -229,7 +229,7 @@ def test_pytest_under_run_does_not_warn_about_rewriting(project: pytest.Pytester
 def test_collect_only_has_no_test_phase(project: pytest.Pytester, telemetry_output: Path) -> None:
     result = project.runpytest_subprocess("--collect-only", "-q", "--ssot-runtime")
     assert result.ret == 0
-    result.stdout.fnmatch_lines(["1 legacy paths, 1 sites, 1 uses (collection: 1 uses at 1 sites; "
+    result.stdout.fnmatch_lines(["1 legacy path, 1 site, 1 use (collection: 1 use at 1 site; "
                                  "tests: 0 uses at 0 sites)"])
 
 
@@ -260,3 +260,37 @@ def test_under_xdist_the_summary_counts_every_worker_and_workers_keep_the_servic
     assert sum(site.uses for site in agg.sites.values()) == 33
     assert set().union(*(site.services for site in agg.sites.values())) == {"pytest"}
     assert len(set().union(*(site.processes for site in agg.sites.values()))) == 3
+
+
+def test_the_plugin_and_check_key_sites_to_the_same_root(pytester: pytest.Pytester, telemetry_output: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rootdir (a pytest.ini above) is not the project root: both use the config file's folder."""
+    pytester.makeini("[pytest]\n")
+    proj = pytester.path / "proj"
+    (proj / "newpkg").mkdir(parents=True)
+    (proj / "newpkg" / "__init__.py").write_text("")
+    (proj / "newpkg" / "canonical.py").write_text("VALUE = 1\n\ndef work():\n    return 1\n")
+    (proj / "test_uses.py").write_text(TEST_MODULE)
+    (proj / "ssot-runtime.toml").write_text('[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
+    monkeypatch.chdir(proj)
+    result = pytester.runpytest_subprocess("--ssot-runtime", "--ssot-write-baseline=baseline.json",
+                                           "--rootdir", str(pytester.path))
+    assert result.ret == 0, result.stdout.str()
+    written = json.loads((proj / "baseline.json").read_text())
+    assert written["legacy_paths"]["oldpkg.legacy"]["sites"] == [
+        "test_uses.py::test_uses.<module>::", "test_uses.py::test_uses.test_value::VALUE",
+        "test_uses.py::test_uses.test_work::work"]
+    checked = CliRunner().invoke(app, ["check", str(telemetry_output), "--baseline", str(proj / "baseline.json")])
+    assert checked.exit_code == 0, checked.output
+    assert f"site keys relative to {proj}" in checked.stdout and "gone" not in checked.stdout
+
+
+def test_a_session_without_legacy_uses_leaves_evidence_for_check(pytester: pytest.Pytester,
+                                                                 telemetry_output: Path) -> None:
+    pytester.makepyfile(test_clean="def test_nothing():\n    assert True\n")
+    pytester.makefile(".toml", **{"ssot-runtime": '[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n'})
+    result = pytester.runpytest_subprocess("--ssot-runtime")
+    assert result.ret == 0, result.stdout.str()
+    checked = CliRunner().invoke(app, ["check", str(telemetry_output)])
+    assert checked.exit_code == 0, checked.output
+    assert "check passed: 0 legacy uses in 1 process, " in checked.stdout

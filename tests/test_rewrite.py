@@ -203,6 +203,11 @@ def test_config_export_covers_live_symbols(tmp_path: Path) -> None:
     assert flagged == ["1", "3", "4"], checked.stdout  # slugify, get_websocket_manager, the protocol
     assert "Use app.text.slugify" in checked.stdout and "`app.helpers.format_name`" not in checked.stdout
     linter = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "import-linter"])
+    # app.user_emitter is not on disk: import-linter would refuse a contract naming it (issue 12).
+    assert "left out" in linter.stdout and "app.user_emitter" in linter.stdout
+    assert "[importlinter:contract" not in linter.stdout
+    (root / "app" / "user_emitter.py").write_text("")  # a shim still on disk: that one is forbidden
+    linter = runner.invoke(app, ["config", "--config", str(root / "ssot.toml"), "--export", "import-linter"])
     parser = configparser.ConfigParser()
     parser.read_string(linter.stdout)
     assert parser["importlinter:contract:ssot-runtime-legacy"]["forbidden_modules"].split() == ["app.user_emitter"]

@@ -282,6 +282,9 @@ class Binding:
                 _proxy.remember(table, frame, _proxy._noop)
                 return
             if kind == SKIP:
+                if _patch_restore(frame):  # mock.patch's exit checking what it restored: not a use
+                    _proxy.remember(table, frame, _proxy._noop)
+                    return
                 _proxy.remember(table, frame, self._walker(attr))
                 self.use(attr, self.hook.classifier.caller(frame))()
                 return
@@ -333,7 +336,11 @@ class Binding:
 
             return hit_and_warn
         if self.hook.first_warning(site.key):
-            self.hook.warn(message, frame, always=False)
+            try:
+                self.hook.warn(message, frame, always=False)
+            except LegacyImportWarning:  # -W error: raised at the user's line, and the use still counts
+                site.hit()
+                raise
         return site.hit
 
     def symbol_target(self, rule: Rule) -> tuple[str, str | None, str]:
@@ -354,7 +361,8 @@ class Binding:
             kind = classifier.kind(frame)
             if kind == MACHINE:
                 # importlib.import_module() of a cached module reads it in _find_and_load.
-                if frame.f_code.co_name == "_find_and_load" and not _implicit_parent_import(frame):
+                if frame.f_code.co_name == "_find_and_load" and not _implicit_parent_import(frame) \
+                        and not _resolved_for_a_patch(frame):
                     self.statement_action(classifier.caller(frame), called=True)()
                 return
             if kind == SKIP:
@@ -416,6 +424,7 @@ class Binding:
         """
         try:
             user = self.hook.classifier.caller(frame)
+            count = count and not _resolved_for_a_patch(frame)
             if user is not None and self.mode != "warn":
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
@@ -515,6 +524,27 @@ def _implicit_parent_import(frame: FrameType) -> bool:
         up = up.f_back
     # _find_and_load < _gcd_import < _call_with_frames_removed < _find_and_load_unlocked
     return names[1:3] == ["_call_with_frames_removed", "_find_and_load_unlocked"]
+
+
+# unittest.mock's functions that resolve a patch target ("legacy.X": import legacy, read X).
+_PATCH_RESOLVERS = frozenset({"get_original", "__enter__", "_get_target", "_importer", "_dot_lookup", "<lambda>"})
+
+
+def _resolved_for_a_patch(frame: FrameType | None) -> bool:
+    """Whether an import runs to resolve ``mock.patch("legacy.X")``'s target: one patch is one
+    use of ``X`` (counted where mock reads it), not a use of the module as well."""
+    depth = 0
+    while frame is not None and depth < 12:
+        if frame.f_globals.get("__name__") == "unittest.mock":
+            return frame.f_code.co_name in _PATCH_RESOLVERS
+        frame = frame.f_back
+        depth += 1
+    return False
+
+
+def _patch_restore(frame: FrameType) -> bool:
+    """A read by ``mock.patch``'s exit (``hasattr`` after restoring the original): not a use."""
+    return frame.f_code.co_name == "__exit__" and frame.f_globals.get("__name__") == "unittest.mock"
 
 
 def _where(frame: FrameType | None) -> str:

@@ -7,13 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import app, handles_errors
+from .cli import Command, app, handles_errors
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def enable(
-    venv: Annotated[Optional[Path], typer.Option("--venv", help="The environment (default: this interpreter's).")] = None,  # noqa: E501,UP045
+    venv: Annotated[Optional[Path], typer.Option("--venv", metavar="DIR", help="The environment (default: this interpreter's).")] = None,  # noqa: E501,UP045
 ) -> None:
     """Start the hook in every Python process of an environment (a .pth file in its site-packages).
 
@@ -32,10 +32,10 @@ def enable(
     typer.echo("the hook starts in processes that have SSOT_RUNTIME_CONFIG=FILE or SSOT_RUNTIME_ENABLED=1 set")
 
 
-@app.command()
+@app.command(cls=Command)
 @handles_errors
 def disable(
-    venv: Annotated[Optional[Path], typer.Option("--venv", help="The environment (default: this interpreter's).")] = None,  # noqa: E501,UP045
+    venv: Annotated[Optional[Path], typer.Option("--venv", metavar="DIR", help="The environment (default: this interpreter's).")] = None,  # noqa: E501,UP045
 ) -> None:
     """Remove the .pth file written by enable; nothing else is changed.
 

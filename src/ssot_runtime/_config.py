@@ -429,6 +429,10 @@ def load_config(
         found = _find_file(environ, os.fspath(cwd) if cwd is not None else os.getcwd())
         result = parse_config(*found) if found else Config()
     overrides: dict[str, Any] = {}
+    file = result.source.removesuffix(" [tool.ssot_runtime]")
+    if not os.path.isabs(result.output) and os.path.isfile(file):
+        # The output folder is the configuration's: relative to its file, wherever the process runs.
+        overrides["output"] = os.path.join(os.path.dirname(os.path.abspath(file)), result.output)
     if environ.get("SSOT_RUNTIME_MODE"):
         overrides["mode"] = _parse_mode(environ["SSOT_RUNTIME_MODE"], "environment", "SSOT_RUNTIME_MODE")
     if environ.get("SSOT_RUNTIME_OUTPUT"):

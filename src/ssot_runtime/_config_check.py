@@ -12,7 +12,7 @@ from ._errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
     from ._config import Config, Rule
     from ._legacy_names import LegacyNames
@@ -31,21 +31,13 @@ def check_config(cfg: Config, *, show: bool, echo: Callable[[str], object]) -> b
     source = str(cfg.source).removesuffix(" [tool.ssot_runtime]")
     problems: list[str] = []
     if show:
-        echo(f"# source: {cfg.source}")
-        for name in cfg._fields:
-            if name == "rules":
-                continue
-            origin = "environment" if _from_env(name) else cfg.source
-            echo(f"{name} = {getattr(cfg, name)!r}    # {origin}")
-        echo("[redirects]")
+        from ._config_show import show as show_toml
+
+        echo(show_toml(cfg).rstrip("\n"))
     with _import_roots(source):
         for rule in cfg.rules:
             left = rule.key
-            right = f"{rule.target}.*" if rule.prefix else (f"{rule.target}:{rule.target_symbol}" if rule.symbol
-                                                             else rule.target)
             mode = cfg.rule_mode(rule)
-            if show:
-                echo(f"{left!r} = {right!r}    # mode {mode}" + (f", note {rule.note!r}" if rule.note else ""))
             problem = _rule_problem(rule, names)
             if problem is not None:
                 problems.append(str(ConfigError(problem, source=source, key=f"redirects.{left}")))
@@ -60,7 +52,9 @@ def check_config(cfg: Config, *, show: bool, echo: Callable[[str], object]) -> b
     for problem in problems:
         echo(f"error: {problem}")
     if not problems and not show:
-        echo(f"ok: {len(cfg.rules)} rules from {cfg.source}")
+        from ._coverage import plural
+
+        echo(f"ok: {plural(len(cfg.rules), 'rule')} from {cfg.source}")
     return not problems
 
 
@@ -99,9 +93,27 @@ def _import_roots(source: str) -> Iterator[None]:
         sys.path[:] = saved
 
 
-def _from_env(name: str) -> bool:
-    return {"mode": "SSOT_RUNTIME_MODE", "output": "SSOT_RUNTIME_OUTPUT",
-            "disabled": "SSOT_RUNTIME_DISABLED"}.get(name, "") in os.environ
+def looked_for(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> list[str]:
+    """Where the configuration is looked for, in order (see ``_config._find_file``)."""
+    environ = os.environ if environ is None else environ
+    cwd = os.path.abspath(cwd or os.getcwd())
+    if environ.get("SSOT_RUNTIME_CONFIG"):
+        return [os.path.join(cwd, environ["SSOT_RUNTIME_CONFIG"])]
+    places = [os.path.join(cwd, "ssot-runtime.toml")]
+    folder = cwd
+    while True:
+        pyproject = os.path.join(folder, "pyproject.toml")
+        places.append(f"{pyproject} [tool.ssot_runtime]")
+        parent = os.path.dirname(folder)
+        if os.path.isfile(pyproject) or parent == folder:
+            return places
+        folder = parent
+
+
+def no_config_message(environ: Mapping[str, str] | None = None, cwd: str | None = None) -> str:
+    places = looked_for(environ, cwd)
+    shown = places if len(places) <= 4 else [*places[:3], "...", places[-1]]
+    return f"no configuration found (looked for {', '.join(shown)})"
 
 
 def _importable_parent(name: str) -> bool:
@@ -132,20 +144,51 @@ def export(cfg: Config, tool: str) -> str:
             lines.append(f'"{name}".msg = {_toml_string(msg)}')
         return "\n".join(lines) + "\n"
     if tool == "import-linter":
-        roots = sorted({name.split(".")[0] for name in (*modules, *(r.target for r in cfg.rules))})
-        lines = ["# In .importlinter or setup.cfg.", "[importlinter]", "root_packages =",
-                 *(f"    {root}" for root in roots), "",
-                 "[importlinter:contract:ssot-runtime-legacy]",
-                 "name = Legacy import paths consolidated by ssot-runtime", "type = forbidden",
-                 "source_modules =", *(f"    {root}" for root in roots),
-                 "forbidden_modules =", *(f"    {name}" for name in sorted(modules)),
-                 "allow_indirect_imports = True"]
-        if symbols:  # import-linter forbids modules only: moved names of live modules need ruff's map
-            lines += ["", "# Names that moved out of modules that stay (import-linter cannot forbid a name;",
-                      "# `ssot-runtime config --export ruff` bans them):",
-                      *(f"#   {name}: {msg}" for name, msg in sorted(symbols.items()))]
-        return "\n".join(lines) + "\n"
+        return _import_linter(sorted(modules), cfg, symbols)
     raise ValueError(f"--export takes ruff or import-linter, not {tool!r}")
+
+
+def _on_disk(name: str, bases: list[str]) -> bool:
+    """Whether a module's file or package folder exists under one of ``bases``, as import-linter
+    (which puts the working directory on sys.path) will look for it; nothing is imported."""
+    rel = os.path.join(*name.split("."))
+    for base in bases:
+        stem = os.path.join(base, rel)
+        if os.path.isfile(stem + ".py") or os.path.isdir(stem):
+            return True
+    return False
+
+
+def _import_linter(legacy: list[str], cfg: Config, symbols: dict[str, str]) -> str:
+    """import-linter refuses a contract naming a module that does not exist: only existing ones.
+
+    A legacy module deleted from disk cannot be imported statically anyway (``scan`` finds its
+    references); it is listed in a comment.
+    """
+    source = cfg.source.removesuffix(" [tool.ssot_runtime]")
+    bases = [os.path.dirname(os.path.abspath(source))] if os.path.isfile(source) else []
+    bases += [os.getcwd(), *(p for p in sys.path if p and os.path.isdir(p))]
+    existing = [name for name in legacy if _on_disk(name, bases)]
+    gone = [name for name in legacy if name not in existing]
+    roots = sorted({name.split(".")[0] for name in (*existing, *(r.target for r in cfg.rules))
+                    if _on_disk(name.split(".")[0], bases)})
+    lines = ["# In .importlinter or setup.cfg."]
+    if gone:
+        lines.append(f"# Not on disk, left out (import-linter needs modules that exist): {', '.join(gone)}")
+    if not existing or not roots:
+        lines.append("# No legacy module exists on disk: nothing for import-linter to forbid.")
+        return "\n".join(lines) + "\n"
+    lines += ["[importlinter]", "root_packages =", *(f"    {root}" for root in roots), "",
+              "[importlinter:contract:ssot-runtime-legacy]",
+              "name = Legacy import paths consolidated by ssot-runtime", "type = forbidden",
+              "source_modules =", *(f"    {root}" for root in roots),
+              "forbidden_modules =", *(f"    {name}" for name in existing),
+              "allow_indirect_imports = True"]
+    if symbols:  # import-linter forbids modules only: moved names of live modules need ruff's map
+        lines += ["", "# Names that moved out of modules that stay (import-linter cannot forbid a name;",
+                  "# `ssot-runtime config --export ruff` bans them):",
+                  *(f"#   {name}: {msg}" for name, msg in sorted(symbols.items()))]
+    return "\n".join(lines) + "\n"
 
 
 def _toml_string(text: str) -> str:

@@ -20,6 +20,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
 from ._log import log, notice
+from ._quiet import exporting, quiet_exporter_loggers
 from ._spans import PendingSpans
 
 TYPE_CHECKING = False
@@ -136,13 +137,21 @@ class _Guarded(wrapt.ObjectProxy):  # type: ignore[type-arg]
     def export(self, data: Any, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != self._self_pid:
             return _success(self.__wrapped__)
+        reported: list[str] = []
+
+        def dropped(message: str) -> None:  # the SDK's first retry line: our one line, now
+            if not reported:
+                reported.append(message)
+                self._self_failures.failed(self._self_name, message)
+
         try:
-            result = self.__wrapped__.export(data, *args, **kwargs)
+            with exporting(dropped):  # the SDK's retry lines stay out of the application's stderr
+                result = self.__wrapped__.export(data, *args, **kwargs)
         except Exception as exc:
             self._self_failures.failed(self._self_name, exc)
             result = _failure(self.__wrapped__)
         else:
-            if getattr(result, "name", "") == "FAILURE":
+            if getattr(result, "name", "") == "FAILURE" and not reported:
                 self._self_failures.failed(self._self_name, "export returned FAILURE")
         if self._self_spans is not None:
             import time
@@ -194,6 +203,7 @@ def otlp_exporters(timeout: float, environ: Any = os.environ) -> tuple[Any, Any]
         from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpMetrics
 
         metrics = HttpMetrics(timeout=timeout, max_export_batch_size=_POINTS_PER_REQUEST)
+    quiet_exporter_loggers()
     return spans, metrics
 
 

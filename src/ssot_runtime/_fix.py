@@ -152,8 +152,9 @@ def _name(legacy: str, site: dict[str, Any]) -> str:
 
 def write(result: FixResult) -> None:
     """Write each changed file atomically (a temporary file beside it, then a rename), mode kept."""
-    for path, (_before, after) in result.changed.items():
-        folder = os.path.dirname(os.path.abspath(path))
+    for name, (_before, after) in result.changed.items():
+        path = os.path.realpath(name)  # a symbolic link is written through, and stays a link
+        folder = os.path.dirname(path)
         mode = os.stat(path).st_mode & 0o7777
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ssot-fix-")
         try:

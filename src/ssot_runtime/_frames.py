@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # Frames that are never a user of a legacy path, and whose own reads are not uses.
 MACHINERY = ("importlib", "importlib.*", "_frozen_importlib", "_frozen_importlib_external", "runpy")
 # Frames we walk past to find the user: ourselves and helpers that resolve dotted names.
-ALWAYS_SKIP = ("ssot_runtime", "ssot_runtime.*", "unittest.mock", "pickle", "copyreg", "pkgutil")
+ALWAYS_SKIP = ("ssot_runtime", "ssot_runtime.*", "unittest.mock", "contextlib", "pickle", "copyreg", "pkgutil")
 
 MACHINE, SKIP, USER = 0, 1, 2
 

@@ -185,6 +185,7 @@ class Hook:
         self.finder = RedirectFinder(self)
         self.installed = False
         self.telemetry: Telemetry | None = None
+        self.started_ns = 0  # when install() put the finder in place (unix ns)
         self.recorder.on_first_use = self._first_use
         self._lock = allocate_lock()
         self._warned: set[object] = set()
@@ -306,20 +307,21 @@ class Hook:
         return LegacyPath(entries)
 
     # -- telemetry -----------------------------------------------------------------------
-    def _first_use(self) -> None:
+    def _first_use(self, *, at_exit: bool = False) -> None:
         """The first legacy use in this process: now, and not before, telemetry starts."""
         if not self.installed:
             return
         from ._log import log
 
-        log("info", "hook installed; first legacy use, starting telemetry", config=self.config.source,
-            rules=len(self.config.rules), mode=self.config.mode)
+        log("info", "hook installed; " + ("no legacy use, evidence at exit" if at_exit else
+                                          "first legacy use, starting telemetry"),
+            config=self.config.source, rules=len(self.config.rules), mode=self.config.mode)
         try:
             from ._telemetry import Telemetry
 
             if self.telemetry is None:
                 self.telemetry = Telemetry(self)
-            self.telemetry.start()
+            self.telemetry.start(at_exit=at_exit)
         except Exception:
             self.internal_error()
 
@@ -379,10 +381,18 @@ class Hook:
         # Now, not at the first use: callbacks the application registers later run before
         # ours (atexit is last in, first out), so a use inside one of them is still flushed.
         atexit.register(self._at_exit)
+        self.started_ns = time.time_ns()
         self.installed = True
         return self
 
+    def leave_evidence(self) -> None:
+        """With no use so far, start telemetry now (without threads), only so that this process
+        leaves the evidence that it ran under the hook; its shutdown writes it."""
+        if self.telemetry is None:
+            self._first_use(at_exit=True)
+
     def _at_exit(self) -> None:
+        self.leave_evidence()
         if self.telemetry is not None:
             self.telemetry.shutdown()
 

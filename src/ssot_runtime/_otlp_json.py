@@ -58,11 +58,10 @@ def _resource(resource: Any) -> dict[str, Any]:
 
 
 def _number_point(point: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "attributes": attributes(point.attributes),
-        "startTimeUnixNano": str(point.start_time_unix_nano),
-        "timeUnixNano": str(point.time_unix_nano),
-    }
+    out: dict[str, Any] = {"attributes": attributes(point.attributes)}
+    if point.start_time_unix_nano is not None:  # a gauge's points have none
+        out["startTimeUnixNano"] = str(point.start_time_unix_nano)
+    out["timeUnixNano"] = str(point.time_unix_nano)
     if isinstance(point.value, int):
         out["asInt"] = str(point.value)
     else:

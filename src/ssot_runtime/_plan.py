@@ -227,21 +227,36 @@ def build_plan(report: dict[str, Any], cfg: Config, *, root: str, batch_size: in
 
 
 def render_markdown(plan: dict[str, Any]) -> str:
+    """The plan for people: each batch lists its changes and the sites they cover, so that a
+    batch's total is the sum of its lines."""
+    from ._coverage import plural
+
     out = ["# Migration plan\n"]
     total = sum(len(b["changes"]) for b in plan["batches"])
-    out.append(f"{len(plan['batches'])} batches, {total} line changes.\n")
+    out.append(f"{plural(len(plan['batches']), 'batch')}, {plural(total, 'line change')}.\n")
+    placed: set[tuple[str, int]] = set()
     for batch in plan["batches"]:
-        out.append(f"## Batch {batch['number']} ({batch['priority']}, {batch['uses']} uses)\n")
+        out.append(f"## Batch {batch['number']} ({batch['priority']}, {plural(batch['uses'], 'use')})\n")
         for change in batch["changes"]:
             removed = "".join(f"  - {line.strip()}\n" for line in change["before"].split("\n"))
             added = "".join(f"  + {line.strip()}\n" for line in change["after"].split("\n"))
-            out.append(f"- `{change['file']}:{change['line']}` ({change['uses']} uses)\n"
+            out.append(f"- `{change['file']}:{change['line']}` ({plural(change['uses'], 'use')})\n"
                        f"  ```diff\n{removed}{added}  ```")
+        for site in plan["covered"]:
+            if site["file"] in batch["files"]:
+                placed.add((site["file"], site["line"]))
+                out.append(f"- `{site['file']}:{site['line']}` ({plural(site['uses'], 'use')}): covered, reached "
+                           "through an import changed above")
         out.append(f"\nVerify: `{batch['verify']}`\n")
+    rest = [site for site in plan["covered"] if (site["file"], site["line"]) not in placed]
+    if rest:
+        out.append("## Covered (no change of their own)\n")
+        out += [f"- `{c['file']}:{c['line']}` {c['legacy']} ({plural(c['uses'], 'use')})" for c in rest]
+        out.append("")
     if plan["unresolved"]:
         out.append("## Not placed (the source is missing or changed since the trace, or the rewrite is refused)\n")
-        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']}" + (f" ({c['reason']})" if c.get("reason")
-                                                                                else "") for c in plan["unresolved"]]
+        out += [f"- `{c['file']}:{c['line']}` {c['legacy']}: {c['status']} ({plural(c['uses'], 'use')})"
+                + (f" ({c['reason']})" if c.get("reason") else "") for c in plan["unresolved"]]
         out.append("")
     return "\n".join(out) + "\n"
 

@@ -13,6 +13,7 @@ import json
 import os
 from collections import defaultdict
 
+from ._coverage import coverage, plural, summary
 from ._traces import Aggregate, Site
 
 TYPE_CHECKING = False
@@ -103,6 +104,7 @@ def build_report(agg: Aggregate, *, mapper: PathMapper | None = None, top: int |
         "sources": {"files": agg.files, "lines": agg.lines, "skipped_lines": len(agg.skipped)},
         "totals": {"legacy_paths": len(paths), "sites": sum(p["sites_count"] for p in paths),
                    "uses": sum(p["uses"] for p in paths)},
+        "coverage": coverage(agg),
         "legacy_paths": paths,
     }
 
@@ -129,15 +131,18 @@ def render_csv(report: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _counts(totals: dict[str, Any]) -> str:
+    return ", ".join((plural(totals["legacy_paths"], "legacy path"), plural(totals["sites"], "site"),
+                      plural(totals["uses"], "use")))
+
+
 def render_markdown(report: dict[str, Any]) -> str:
-    totals = report["totals"]
-    lines = ["# Legacy import paths still in use\n",
-             f"{totals['legacy_paths']} legacy paths, {totals['sites']} sites, {totals['uses']} uses.\n"]
+    lines = ["# Legacy import paths still in use\n", f"{summary(report)}: {_counts(report['totals'])}.\n"]
     for path in report["legacy_paths"]:
         lines.append(f"## `{path['legacy']}` -> `{path['canonical']}`\n")
-        lines.append(f"{path['uses']} uses at {path['sites_count']} sites in {path['files_count']} files; "
-                     f"services: {', '.join(path['services']) or '-'}; processes: {path['processes']}; "
-                     f"last seen {path['last_seen']}.\n")
+        lines.append(f"{plural(path['uses'], 'use')} at {plural(path['sites_count'], 'site')} in "
+                     f"{plural(path['files_count'], 'file')}; services: {', '.join(path['services']) or '-'}; "
+                     f"processes: {path['processes']}; last seen {path['last_seen']}.\n")
         lines.append("| file:line | function | symbol | uses |\n|---|---|---|---|")
         for site in path["sites"]:
             symbol = f"`{site['symbol']}`" + (f" -> `{site['canonical_symbol']}`"
@@ -155,11 +160,10 @@ def render_table(report: dict[str, Any], *, console: Any = None) -> str:
 
     buffer = io.StringIO()
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
-    totals = report["totals"]
-    console.print(f"{totals['legacy_paths']} legacy paths, {totals['sites']} sites, {totals['uses']} uses")
+    console.print(f"{summary(report)}: {_counts(report['totals'])}")
     for path in report["legacy_paths"]:
-        table = Table(title=f"{path['legacy']} -> {path['canonical']}  ({path['uses']} uses, "
-                            f"{path['sites_count']} sites, {path['processes']} processes)",
+        table = Table(title=f"{path['legacy']} -> {path['canonical']}  ({plural(path['uses'], 'use')}, "
+                            f"{plural(path['sites_count'], 'site')}, {plural(path['processes'], 'process')})",
                       title_justify="left", show_lines=False)
         for column in ("file:line", "function", "symbol", "uses"):
             table.add_column(column, justify="right" if column == "uses" else "left")

@@ -23,6 +23,10 @@ from pathlib import Path
 
 from ._config import _find_file, load_config
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 STARTUP = Path(__file__).resolve().parent / "_startup"
 
 
@@ -65,18 +69,26 @@ def ensure_startup_pth() -> None:
 def run_command(command: list[str], *, config: Path | None = None, output: Path | None = None,
                 mode: str | None = None) -> int:
     """Run ``command`` under the hook: in this process's place on POSIX, else as a child."""
+    from . import _run_outputs
+
     env = child_environment(config, output, mode)
-    # Made now: a run with no legacy use at all leaves an empty folder, which reports zero uses.
-    os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
+    cfg = load_config(config, environ=env)
+    if "local" in cfg.exporters:  # made now, for every child; no local folder for a run that writes none
+        os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
+    before = _run_outputs.sizes(env["SSOT_RUNTIME_OUTPUT"])
     ensure_startup_pth()
-    print(f"ssot-runtime: traces in {env['SSOT_RUNTIME_OUTPUT']}", file=sys.stderr)
     if os.name == "posix":
-        return _exec(command, env)
-    return _child(command, env)
+        return _exec(command, env, lambda: _run_outputs.describe(cfg, env, before))
+    code = _child(command, env)
+    for line in _run_outputs.describe(cfg, env, before):
+        print(line, file=sys.stderr)
+    return code
 
 
-def _exec(command: list[str], env: dict[str, str]) -> int:
+def _exec(command: list[str], env: dict[str, str], describe: Callable[[], list[str]]) -> int:
     import shutil
+
+    from . import _run_report
 
     program = shutil.which(command[0], path=env.get("PATH")) if os.sep not in command[0] else command[0]
     if program is None:
@@ -84,6 +96,7 @@ def _exec(command: list[str], env: dict[str, str]) -> int:
         return 127
     sys.stdout.flush()
     sys.stderr.flush()
+    _run_report.after_exit(os.getpid(), describe)  # says where the data went once the command ended
     # What Python itself ignores (and subprocess restores for its children): the command gets the
     # dispositions it would have had if started without us.
     for name in ("SIGPIPE", "SIGXFSZ"):

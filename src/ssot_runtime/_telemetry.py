@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import weakref
 
 from ._fingerprint import ATTRIBUTE as FINGERPRINT
@@ -29,6 +30,8 @@ SCOPE = "ssot_runtime"
 USES = "ssot.legacy.uses"
 DURATION = "ssot.legacy.import.duration"
 SPAN = "ssot.legacy_import"
+PROCESS = "ssot.process.uses"
+PROCESS_START = "ssot.process.start_unix_nano"
 
 
 def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
@@ -69,6 +72,7 @@ class Telemetry:
         self._histogram: Any = None
         self._tracer: Any = None
         self._sent_imports = 0
+        self._process_total = -1
         self._spanned: set[tuple[str, str, int, bool]] = set()
         self._generation = 0
         self._limit_logged = False
@@ -76,6 +80,7 @@ class Telemetry:
         self._readers: list[tuple[str, Any]] = []
         self._span_processors: list[Any] = []
         self._threads = True
+        self.process_start_ns = getattr(hook, "started_ns", 0) or time.time_ns()
         self._fingerprints: Any = None
 
     @property
@@ -83,13 +88,19 @@ class Telemetry:
         return bool(self.config.exporters or self.config.use_global_providers) and not sdk_disabled()
 
     # -- start ---------------------------------------------------------------------------
-    def start(self) -> None:
-        """Import the SDK and start exporting; called once, at the first legacy use."""
+    def start(self, *, at_exit: bool = False) -> None:
+        """Import the SDK and start exporting; called once, at the first legacy use.
+
+        ``at_exit``: a process that saw no use starts telemetry at its exit, without threads,
+        only to leave the evidence that it ran (see ``_observe_process``).
+        """
         with self._lock:
             if self.started or self.closed or not self.wanted:
                 return
             try:
                 try:
+                    if at_exit:
+                        raise RuntimeError("at exit: no thread")
                     self._start(threads=True)
                 except RuntimeError:
                     # A first use at interpreter shutdown (an atexit callback): 3.12 refuses new
@@ -117,6 +128,7 @@ class Telemetry:
         self.pid = os.getpid()
         self._generation += 1
         self._sent_imports = 0
+        self._process_total = -1
         self._spanned = set()
         self._readers, self._span_processors, self._threads = [], [], threads
         instance = _exporters.new_instance_id()
@@ -170,6 +182,9 @@ class Telemetry:
         generation = self._generation
         meter.create_observable_counter(USES, callbacks=[lambda options: self._observe(generation)],
                                         unit="{use}", description="Uses of legacy import paths, per site")
+        meter.create_observable_gauge(PROCESS, callbacks=[lambda options: self._observe_process(generation)],
+                                      unit="{use}", description="Per process under the hook: its legacy uses so far "
+                                      "(0 for none), and when the hook started in it")
         self._histogram = meter.create_histogram(DURATION, unit="s",
                                                  description="Time to load the canonical module on a first import")
         self._tracer = tracer_provider.get_tracer(SCOPE, _version())
@@ -222,6 +237,19 @@ class Telemetry:
                 attrs[FINGERPRINT] = mark
             observations.append(Observation(r.count, attrs))
         return observations
+
+    def _observe_process(self, generation: int) -> Iterable[Any]:
+        """The evidence that this process ran under the hook: a point even when it saw no use."""
+        from opentelemetry.metrics import Observation
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []
+        total = sum(record.count for record in self.hook.snapshot())
+        # At the first export, when the count grew, and at exit: an idle process writes nothing.
+        if total == self._process_total and not self.closed:
+            return []
+        self._process_total = total
+        return [Observation(total, {PROCESS_START: self.process_start_ns, "ssot.mode": self.config.mode})]
 
     def pump(self) -> None:
         """Turn first imports recorded since the last call into the histogram and spans.
@@ -283,6 +311,7 @@ class Telemetry:
     def _after_fork(self) -> None:
         """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
         self._lock = threading.RLock()
+        self.process_start_ns = time.time_ns()
         self.hook.recorder.after_fork()
         was_started, self.started = self.started, False
         self._meter_provider = self._tracer_provider = None

@@ -14,8 +14,10 @@ import io
 import json
 import os
 import sys
+import zlib
 from dataclasses import dataclass, field
 
+from ._coverage import PROCESS, Process, merge_process
 from ._errors import SsotRuntimeError
 from ._fingerprint import ATTRIBUTE as FINGERPRINT
 
@@ -66,6 +68,7 @@ class Aggregate:
 
     sites: dict[tuple[str, str | None, str, int, str], Site] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
+    processes: dict[str, Process] = field(default_factory=dict)
     files: int = 0
     lines: int = 0
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
@@ -148,7 +151,7 @@ def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool =
         except OSError as exc:
             raise TraceReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
         with stream if path != "-" else _nullcontext(stream):
-            for number, text in enumerate(stream, 1):
+            for number, text in _lines(stream, path):
                 if len(text) < 3 and not text.strip():
                     continue
                 agg.lines += 1
@@ -165,6 +168,14 @@ def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool =
                     progress(len(text))
     _settle_cumulative(agg)
     return agg
+
+
+def _lines(stream: TextIO, path: str) -> Iterator[tuple[int, str]]:
+    try:
+        yield from enumerate(stream, 1)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        kind = "not a gzip file, or a damaged one" if path.endswith(".gz") else "cannot read"
+        raise TraceReadError(f"{path}: {kind}: {exc}") from None
 
 
 class _nullcontext:
@@ -193,6 +204,8 @@ def _merge(agg: Aggregate, batch: dict[str, Any], filters: Filters) -> None:
                     _merge_uses(agg, metric["sum"], service, process, filters)
                 elif name == DURATION and "histogram" in metric:
                     _merge_durations(agg, metric["histogram"], process, filters)
+                elif name == PROCESS and "gauge" in metric:
+                    merge_process(agg.processes, metric["gauge"], service, process, filters)
 
 
 def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str, filters: Filters) -> None:

@@ -152,10 +152,18 @@ class SessionUses:
         return sum(self.phases[p].get(key, 0) for p in PHASES)
 
     # -- the report, as `ssot-runtime report` builds it ------------------------------------
+    @property
+    def root(self) -> str:
+        """Site keys are relative to the configuration file's folder (as in every command), else the rootdir."""
+        from ._cli_read import config_file
+
+        found = config_file(self.hook.config)
+        return os.path.dirname(found) if found else str(self.config.rootpath)
+
     def mapper(self) -> Any:
         from ._report import PathMapper
 
-        return PathMapper([], str(self.config.rootpath))
+        return PathMapper([], self.root)
 
     def report(self) -> dict[str, Any]:
         """The ``ssot-runtime/report/v1`` document of the session's uses (paths relative to the rootdir)."""
@@ -173,19 +181,9 @@ class SessionUses:
 
     def _normalised_baseline(self) -> dict[str, Any] | None:
         """The baseline with absolute paths under the rootdir made relative, as the report's are."""
-        if self.baseline is None:
-            return None
-        mapper = self.mapper()
-        paths: dict[str, Any] = {}
-        for legacy, entry in (self.baseline.get("legacy_paths") or {}).items():
-            entry = dict(entry)
-            sites = []
-            for key in entry.get("sites", ()):
-                parts = str(key).rsplit("::", 2)
-                sites.append("::".join([mapper(parts[0]), *parts[1:]]) if len(parts) == 3 else key)
-            entry["sites"] = sites
-            paths[legacy] = entry
-        return {**self.baseline, "legacy_paths": paths}
+        from ._check import normalise
+
+        return None if self.baseline is None else normalise(self.baseline, self.mapper())
 
     # -- the phases file -------------------------------------------------------------------
     def phases_document(self, exitstatus: int) -> dict[str, Any]:
@@ -245,6 +243,8 @@ class SessionUses:
         terminal.write_sep("=", "ssot-runtime")
         if not self.hook.installed and self.owned:
             terminal.write_line("hook not installed: SSOT_RUNTIME_DISABLED is set (nothing is recorded)")
+        from ._coverage import plural
+
         mapper = self.mapper()
         totals = {phase: (sum(self.phases[phase].values()), len(self.phases[phase])) for phase in PHASES}
         uses = sum(self.uses(k) for k in self.records)
@@ -252,21 +252,24 @@ class SessionUses:
         if not self.records:
             terminal.write_line("no legacy uses")
         else:
-            split = "; ".join(f"{phase}: {n} uses at {s} sites" for phase, (n, s) in totals.items())
-            terminal.write_line(f"{legacy_paths} legacy paths, {len(self.records)} sites, {uses} uses ({split})")
+            split = "; ".join(f"{phase}: {plural(n, 'use')} at {plural(count, 'site')}"
+                              for phase, (n, count) in totals.items())
+            terminal.write_line(f"{plural(legacy_paths, 'legacy path')}, {plural(len(self.records), 'site')}, "
+                                f"{plural(uses, 'use')} ({split})")
             top = sorted(self.records.items(), key=lambda item: (-self.uses(item[0]), item[0][2], item[0][3]))
             terminal.write_line(f"top sites ({min(TOP_SITES, len(top))} of {len(top)}):")
             for key, record in top[:TOP_SITES]:
                 used = record.legacy + (f":{record.symbol}" if record.symbol else "")
                 terminal.write_line(
-                    f"  {mapper(record.file)}:{record.line}  {used} in {record.function}: {self.uses(key)} uses "
+                    f"  {mapper(record.file)}:{record.line}  {used} in {record.function}: "
+                    f"{plural(self.uses(key), 'use')} "
                     f"(collection {self.uses(key, 'collection')}, tests {self.uses(key, 'tests')})")
         if "local" in self.hook.config.exporters and self.records:
             terminal.write_line(f"traces in {self.output}")
         if self.phases_path:
             terminal.write_line(f"phases in {self.phases_path}")
         if self.baseline_written:
-            terminal.write_line(f"baseline written to {self.write_baseline_path}")
+            terminal.write_line(f"baseline written to {self.write_baseline_path} (site keys relative to {self.root})")
         for problem in self.problems:
             terminal.write_line(f"warning: {problem}", yellow=True)
         if self.check is not None:
@@ -275,15 +278,16 @@ class SessionUses:
                 terminal.write_line(f"legacy uses within the baseline ({against})", green=True)
             else:
                 label = "strict: session failed" if self.failed_strict else "not failing (no --ssot-strict)"
-                terminal.write_line(f"{len(self.check.offending)} sites beyond the baseline ({against}); {label}:",
-                                    red=True)
+                terminal.write_line(f"{self.check.describe()} beyond the baseline ({against}); {label}:", red=True)
                 for line in self.check.offending:
                     terminal.write_line(f"  {line}", red=self.failed_strict)
             if self.check.gone:
-                terminal.write_line(f"{len(self.check.gone)} sites of the baseline were not seen in this session")
+                terminal.write_line(f"{plural(len(self.check.gone), 'site')} of the baseline were not seen in "
+                                    "this session")
 
     def close(self) -> None:
         if self.owned:
+            self.hook.leave_evidence()  # a session without a legacy use is evidence too, for `check`
             self.hook.uninstall()
 
 

@@ -15,7 +15,9 @@ import sys
 def _start() -> None:
     try:
         import ssot_runtime
-    except ImportError:  # not installed in this environment: run the application as usual
+    except ImportError as exc:  # not installed in this interpreter: the application runs without it
+        print(f"ssot-runtime: the hook did not start in this process ({sys.executable}): cannot import "
+              f"ssot_runtime ({exc}); install ssot-runtime in that interpreter's environment", file=sys.stderr)
         return
     try:
         ssot_runtime.process_startup()

@@ -86,7 +86,7 @@ def test_run_gives_the_command_its_own_place_pid_group_and_signals(tmp_path: Pat
     probe = ("import os, signal; print(os.getpid(), os.getpgrp(), "
              "signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True); "
              "os.kill(os.getpid(), signal.SIGUSR1)")
-    command = [str(harness.BIN / "ssot-runtime"), "run", "--output", str(tmp_path / "out"), "--",
+    command = [str(harness.BIN / "ssot-runtime"), "run", "--allow-no-config", "--output", str(tmp_path / "out"), "--",
                str(harness.BIN / "python"), "-c", probe]
     process = subprocess.Popen(command, cwd=tmp_path, env=harness.environment(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)

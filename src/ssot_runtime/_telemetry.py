@@ -108,7 +108,7 @@ class Telemetry:
                     self._start(threads=False)
             except Exception as exc:
                 log("error", "telemetry could not start", exc_info=True)
-                notice(f"telemetry off, uses are not exported: {type(exc).__name__}: {exc}")
+                notice(f"telemetry off, uses are not exported: {type(exc).__name__}: {exc}", "error")
                 return
             self.started = True
             if not self._exit_hooks:
@@ -153,7 +153,7 @@ class Telemetry:
                     pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
                 except ImportError as exc:
                     log("error", "otlp exporter unavailable: install ssot-runtime[otlp]", error=str(exc))
-                    notice(f"uses are not sent over OTLP: {exc} (install ssot-runtime[otlp])")
+                    notice(f"uses are not sent over OTLP: {exc} (install ssot-runtime[otlp])", "error")
             if "console" in cfg.exporters:
                 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
                 from opentelemetry.sdk.trace.export import ConsoleSpanExporter

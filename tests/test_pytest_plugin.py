@@ -252,7 +252,7 @@ def test_under_xdist_the_summary_counts_every_worker_and_workers_keep_the_servic
     result.assert_outcomes(passed=10)
     # Collection: the conftest in the controller and both workers (3), and each of the 5 modules
     # in both workers, which each collect every test (10). Tests: 5 modules x (3 work + 1 VALUE).
-    result.stdout.fnmatch_lines(["1 legacy paths, 16 sites, 33 uses (collection: 13 uses at 6 sites; "
+    result.stdout.fnmatch_lines(["1 legacy path, 16 sites, 33 uses (collection: 13 uses at 6 sites; "
                                  "tests: 20 uses at 10 sites)"])
     from ssot_runtime import _traces
 

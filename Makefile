@@ -10,7 +10,7 @@ RELEASE_STAMP := $(VENV)/.installed-release
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,otlp]'
+	$(PY) -m pip install --quiet -e '.[dev,otlp,servers]'
 	touch $(STAMP)
 
 $(DOCS_STAMP): $(STAMP) pyproject.toml
@@ -21,12 +21,12 @@ $(RELEASE_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[release]'
 	touch $(RELEASE_STAMP)
 
-.PHONY: help venv demo test test-all test-others lint typecheck bench bench-all bench-instructions docs docs-serve cli-docs package clean
+.PHONY: help venv demo test test-all test-others test-lowest lint typecheck bench bench-all bench-instructions docs docs-serve cli-docs package clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 
-venv: $(STAMP) ## Create .venv and install the project with its dev and otlp extras
+venv: $(STAMP) ## Create .venv and install the project with its dev, otlp and servers extras
 
 demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan
 	rm -rf .ssot-runtime/demo
@@ -44,6 +44,9 @@ test-all: $(STAMP) ## Run the suite on every supported Python (3.10-3.13; venvs 
 
 test-others: $(STAMP) ## Run the suite on the supported Pythons other than the default one (CI runs it after make test)
 	$(VENV)/bin/nox -s $$($(PY) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; print(" ".join(f"tests-3.{m}" for m in range(10, 14) if f"3.{m}" != v))')
+
+test-lowest: $(STAMP) ## Run the suite with the lowest version of every dependency pyproject.toml allows (3.10; CI runs it)
+	$(VENV)/bin/nox -s lowest
 
 lint: $(STAMP) ## ruff on src and tests
 	$(VENV)/bin/ruff check src tests

@@ -34,7 +34,20 @@ def interpreter(version: str) -> str:
 
 def _tests(session: nox.Session) -> None:
     """The whole suite on one interpreter; extra arguments go to pytest."""
-    session.install("-e", ".[dev,otlp]")
+    session.install("-e", ".[dev,otlp,servers]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(name="lowest", python=interpreter(SUPPORTED[0]))
+def lowest(session: nox.Session) -> None:
+    """The suite with the lowest version of every dependency that pyproject.toml allows.
+
+    uv's ``lowest-direct`` resolution installs each declared floor itself (dependencies, extras),
+    on the oldest supported Python: the floors we declare are the ones we test.
+    """
+    session.install("uv>=0.5")
+    session.run("uv", "pip", "install", "--python", session.virtualenv.location + "/bin/python",
+                "--resolution", "lowest-direct", "--reinstall", "-e", ".[dev,otlp,servers]")
     session.run("python", "-m", "pytest", *session.posargs)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -11,6 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+# Older opentelemetry-api versions import the importlib_metadata backport, which appends a finder
+# of its own to sys.meta_path: let it do so before any test compares sys.meta_path.
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

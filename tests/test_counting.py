@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 import textwrap
 import threading
@@ -166,6 +167,37 @@ def test_dunder_reads_are_not_uses(app: Path, tmp_path: Path) -> None:
             user,
         )
     assert counts(uses.records) == {(LEGACY, None, line_of(user, "as L")): 1}
+
+
+def test_dunder_reads_through_getattr_are_not_uses(app: Path, tmp_path: Path) -> None:
+    """Django's autoreloader (``getattr(module, "__spec__", None)``) and ``inspect.getmembers``."""
+    user = tmp_path / "user_getattr_dunder.py"
+    with capture(CONFIG) as uses:
+        run(
+            """
+            import inspect
+            import app.ws.unified_manager as L
+            get = getattr
+            def through_a_local(module, name, getter=getattr):
+                return getter(module, name)
+            for _ in range(3):
+                getattr(L, "__spec__")
+                getattr(L, "__spec__", None)
+                hasattr(L, "__spec__")
+                get(L, "__spec__")
+                through_a_local(L, "__spec__")
+            members = dict(inspect.getmembers(L))
+            __import__("app.ws.unified_manager")
+            """,
+            user,
+        )
+    module_uses = {(r.legacy, r.file, r.line): r.count for r in uses.records if r.symbol is None}
+    assert module_uses == {
+        (LEGACY, str(user), line_of(user, "as L")): 1,
+        (LEGACY, str(user), line_of(user, "__import__(")): 1,
+    }
+    # getmembers reads each public name once, at its own line: those are reads of legacy names.
+    assert all(r.count == 1 and r.file == inspect.getsourcefile(inspect) for r in uses.records if r.symbol)
 
 
 def test_prefix_submodule_import_counts_the_submodule_not_the_parent(app: Path, tmp_path: Path) -> None:

@@ -196,8 +196,9 @@ def test_run_says_when_the_hook_did_not_start_and_check_fails(tmp_path: Path) ->
     assert "no process of this run left evidence" in result.stderr and "traces in" not in result.stderr
     checked = runner.invoke(app, ["check", str(root / "out")])
     assert checked.exit_code == 2 and "no process evidence" in checked.stderr
-    # Without the start-up at all (-I ignores PYTHONPATH): no message from the child, run still tells.
-    isolated = run(root, sys.executable, "-I", "-c", "pass")
+    # Without the start-up at all (-S: no site, so neither run's .pth nor PYTHONPATH's sitecustomize;
+    # -I alone still reads site-packages' .pth files): no message from the child, run still tells.
+    isolated = run(root, sys.executable, "-I", "-S", "-c", "pass")
     assert "no process of this run left evidence" in isolated.stderr
 
 
@@ -235,9 +236,10 @@ def test_an_unreachable_collector_is_one_line_of_ours(tmp_path: Path, logging_co
     result = python(root, code, OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{_closed_port()}",
                     OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
     assert result.returncode == 0
-    assert "Transient error" not in result.stderr and "Failed to export" not in result.stderr
     lines = result.stderr.strip().splitlines()
+    theirs = [line for line in lines if not line.startswith("ssot-runtime:")]  # ours may quote the SDK's error
+    assert not any("Transient error" in line or "Failed to export" in line for line in theirs), result.stderr
     if logging_configured:
         assert len(lines) == 1 and lines[0].startswith("LOG ssot_runtime") and "exporter failed" in lines[0]
-    else:
-        assert lines == []
+    else:  # a hook that cannot export says so once on stderr, whatever the logging does (issue 11)
+        assert len(lines) == 1 and lines[0].startswith("ssot-runtime: export to otlp failed, uses may be lost: ")

@@ -241,6 +241,27 @@ def test_disabled_by_the_environment(project: pytest.Pytester, telemetry_output:
     result.stdout.fnmatch_lines(["hook not installed: SSOT_RUNTIME_DISABLED is set*", "no legacy uses"])
 
 
+def test_under_xdist_the_summary_counts_every_worker_and_workers_keep_the_service_name(
+        project: pytest.Pytester, telemetry_output: Path) -> None:
+    pytest.importorskip("xdist")
+    for n in range(4):  # four modules of two tests: 4 uses each, wherever they run
+        project.makepyfile(**{f"test_more_{n}": TEST_MODULE})
+    project.makeconftest("import oldpkg.legacy  # one use in the controller and one in each worker\n")
+    result = project.runpytest_subprocess("--ssot-runtime", "-n", "2", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    result.assert_outcomes(passed=10)
+    # Collection: the conftest in the controller and both workers (3), and each of the 5 modules
+    # in both workers, which each collect every test (10). Tests: 5 modules x (3 work + 1 VALUE).
+    result.stdout.fnmatch_lines(["1 legacy path, 16 sites, 33 uses (collection: 13 uses at 6 sites; "
+                                 "tests: 20 uses at 10 sites)"])
+    from ssot_runtime import _traces
+
+    agg = _traces.read([str(telemetry_output)])
+    assert sum(site.uses for site in agg.sites.values()) == 33
+    assert set().union(*(site.services for site in agg.sites.values())) == {"pytest"}
+    assert len(set().union(*(site.processes for site in agg.sites.values()))) == 3
+
+
 def test_the_plugin_and_check_key_sites_to_the_same_root(pytester: pytest.Pytester, telemetry_output: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """The rootdir (a pytest.ini above) is not the project root: both use the config file's folder."""

@@ -253,7 +253,8 @@ def test_config_export_for_ruff_is_enforced_by_ruff(tmp_path: Path) -> None:
     (root / "pyproject.toml").write_text('[tool.ruff.lint]\nselect = ["TID251"]\n\n' + result.stdout)
     (root / "use.py").write_text("import pkg.old\nfrom pkg.old import OldThing\nimport os\n")
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
-    checked = subprocess.run([ruff, "check", "--no-cache", "use.py"], cwd=root, capture_output=True, text=True)
+    checked = subprocess.run([ruff, "check", "--no-cache", "--output-format", "concise", "use.py"], cwd=root,
+                             capture_output=True, text=True)
     assert checked.returncode == 1
     assert checked.stdout.count("TID251") == 3 and "Use pkg.new instead" in checked.stdout
     assert "Use pkg.new.Thing" in checked.stdout  # the module twice, the renamed symbol once

@@ -10,7 +10,7 @@ import importlib
 import sys
 import time
 
-from . import _lock_probe, _proxy
+from . import _calls, _lock_probe, _proxy
 from ._bytecode import from_import_offset, import_statement, is_attribute_read
 from ._errors import LegacyImportError, LegacyImportWarning
 from ._frames import MACHINE, SKIP
@@ -383,8 +383,9 @@ class Binding:
             return _proxy._noop
         statement = import_statement(frame)
         if statement is None:
-            # import_module() / __import__() count; a plain `legacy.__spec__` read does not.
-            return self.use(None, frame, seen) if called else _proxy._noop
+            # import_module() / __import__() count; a plain `legacy.__spec__` read does not, nor
+            # getattr(legacy, "__spec__") (Django's autoreloader, inspect.getmembers).
+            return self.use(None, frame, seen) if called and not _calls.reads_an_attribute(frame) else _proxy._noop
         name, fromlist = statement
         if name == self.legacy and fromlist is None:
             return self.use(None, frame, seen)

@@ -21,12 +21,15 @@ from ._errors import SsotRuntimeError
 
 PTH_NAME = "ssot_runtime_startup.pth"
 
+RUN_PTH_NAME = "ssot_runtime_run.pth"  # written by `run`: inert unless SSOT_RUNTIME_RUN=1
+ENABLE_GATE = 'os.environ.get("SSOT_RUNTIME_CONFIG") or os.environ.get("SSOT_RUNTIME_ENABLED", "") in ("1", "true")'
+RUN_GATE = 'os.environ.get("SSOT_RUNTIME_RUN") == "1"'
+
 # Run by `site` in a namespace of its own. The gate comes first: the environment, then a flag on
 # `sys` (not in the environment, which child processes inherit).
 _STARTUP = """\
 import os, sys
-if (os.environ.get("SSOT_RUNTIME_CONFIG") or os.environ.get("SSOT_RUNTIME_ENABLED", "") in ("1", "true")) \\
-        and not getattr(sys, "_ssot_runtime_pth", False):
+if (GATE) and not getattr(sys, "_ssot_runtime_pth", False):
     sys._ssot_runtime_pth = True
     try:
         import ssot_runtime
@@ -47,9 +50,9 @@ if (os.environ.get("SSOT_RUNTIME_CONFIG") or os.environ.get("SSOT_RUNTIME_ENABLE
 """
 
 
-def pth_line() -> str:
+def pth_line(gate: str = ENABLE_GATE) -> str:
     """The single line of the ``.pth`` file (``site`` executes lines that start with ``import``)."""
-    return f"import sys; exec({_STARTUP!r}, {{'__name__': 'ssot_runtime_startup'}})\n"
+    return f"import sys; exec({_STARTUP.replace('GATE', gate)!r}, {{'__name__': 'ssot_runtime_startup'}})\n"
 
 
 class EnableError(SsotRuntimeError):
@@ -108,15 +111,18 @@ def _installed_in(folder: Path) -> bool:
 def enable(venv: str | os.PathLike[str] | None = None) -> Outcome:
     """Write the ``.pth`` file; writing it again changes nothing."""
     folder = site_packages(venv)
-    path = folder / PTH_NAME
-    line = pth_line()
     installed = _installed_in(folder) or (venv is None and "ssot_runtime" in sys.modules)
+    return write_pth(folder / PTH_NAME, pth_line(), installed)
+
+
+def write_pth(path: Path, line: str, installed: bool | None = None) -> Outcome:
+    """Write one ``.pth`` file atomically, unless it already holds ``line``."""
     try:
         if path.read_text(encoding="utf-8") == line:
             return Outcome(path, changed=False, installed=installed)
     except FileNotFoundError:
         pass
-    tmp = folder / f".{PTH_NAME}.{os.getpid()}.tmp"  # not a .pth: site never reads it half-written
+    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"  # not a .pth: site never reads it half-written
     tmp.write_text(line, encoding="utf-8")
     os.replace(tmp, path)
     return Outcome(path, changed=True, installed=installed)

@@ -19,7 +19,7 @@ from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExpor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
-from ._log import log
+from ._log import log, notice
 from ._quiet import exporting, quiet_exporter_loggers
 from ._spans import PendingSpans
 
@@ -49,6 +49,7 @@ class ExportFailures:
         if count == 1:
             log("warning", "exporter failed", exporter=exporter, error=str(error),
                 note="further failures of this exporter are counted, not logged")
+            notice(f"export to {exporter} failed, uses may be lost: {error}")
 
 
 class LocalFiles:
@@ -211,7 +212,15 @@ def new_instance_id() -> str:
 
 
 def program_name() -> str:
-    """The program's name for ``service.name``: the script's stem, never its arguments."""
+    """The program's name for ``service.name``: the script's stem, never its arguments.
+
+    ``python -m package`` is named after the package; a pytest-xdist worker (``python -c``,
+    started by execnet) after pytest, as the controller that started it is.
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER") and (not sys.argv or sys.argv[0] in ("", "-c")):
+        return "pytest"
     argv0 = sys.argv[0] if sys.argv and sys.argv[0] not in ("", "-c", "-m") else "python"
     stem = os.path.splitext(os.path.basename(argv0))[0]
-    return stem if stem and stem != "__main__" else "python"
+    if stem == "__main__":
+        stem = os.path.basename(os.path.dirname(argv0))
+    return stem or "python"

@@ -355,6 +355,10 @@ class Hook:
 
             logging.getLogger("ssot_runtime").warning(
                 "ssot-runtime: internal error while recording (further ones are counted)", exc_info=True)
+            from ._log import notice
+
+            error = sys.exc_info()[1]
+            notice(f"internal error while recording, uses may be lost: {type(error).__name__}: {error}")
 
     @property
     def internal_errors(self) -> int:

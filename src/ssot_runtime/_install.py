@@ -51,7 +51,8 @@ def process_startup(environ: Mapping[str, str] | None = None) -> Hook | None:
 
     Does nothing unless ``SSOT_RUNTIME_CONFIG`` is set or ``SSOT_RUNTIME_ENABLED=1``. A bad
     configuration prints one line on stderr and leaves the application alone, unless the
-    configuration says ``strict = true``.
+    configuration says ``strict = true``. SIGTERM's default action saves the uses first (see
+    ``_signals``); ``SSOT_RUNTIME_SAVE_ON_SIGTERM=0`` leaves it alone.
     """
     environ = os.environ if environ is None else environ
     if not environ.get("SSOT_RUNTIME_CONFIG") and environ.get("SSOT_RUNTIME_ENABLED", "") not in ("1", "true"):
@@ -69,4 +70,18 @@ def process_startup(environ: Mapping[str, str] | None = None) -> Hook | None:
     except Exception as exc:  # never break the application at start-up
         print(f"ssot-runtime: not enabled: {type(exc).__name__}: {exc}", file=sys.stderr)
         return None
-    return hook if hook.installed else None
+    if not hook.installed:
+        return None
+    if environ.get("SSOT_RUNTIME_SAVE_ON_SIGTERM", "1").strip().lower() not in ("0", "false"):
+        from . import _signals
+
+        _signals.install(save_uses)
+    return hook
+
+
+def save_uses() -> None:
+    """Export what the active hook recorded and stop its telemetry: the process is about to end."""
+    hook = active_hook()
+    telemetry = hook.telemetry if hook is not None else None
+    if telemetry is not None:
+        telemetry.shutdown()

@@ -33,3 +33,46 @@ def log(level: str, event: str, **fields: Any) -> None:
             wrapper_class=structlog.stdlib.BoundLogger,
         )
     getattr(_bound, level)(event, **fields)
+
+
+_noticed = False
+
+
+def notice(text: str, level: str = "warning") -> None:
+    """One line on stderr, once per process: the hook cannot record or export, and says why.
+
+    Whatever the application's logging does (a ``NullHandler`` hides the events above), the
+    person running it learns that uses are being lost. Where the application's logging already
+    printed our event of that ``level`` on stderr, that line is the one: no second one. The
+    application goes on.
+    """
+    global _noticed
+    import contextlib
+    import sys
+
+    if _noticed:
+        return
+    _noticed = True
+    if _logged_on_stderr(level):
+        return
+
+    stream = sys.stderr if sys.stderr is not None else sys.__stderr__
+    with contextlib.suppress(Exception):  # a closed stream must not reach the application
+        print(f"ssot-runtime: {text}", file=stream, flush=True)
+
+
+def _logged_on_stderr(level: str) -> bool:
+    """Whether an event of ours at ``level`` reaches a handler that writes to stderr."""
+    import sys
+
+    if not _stdlib.isEnabledFor(_LEVELS[level]):
+        return False
+    logger: logging.Logger | None = _stdlib
+    while logger is not None:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler) \
+                    and getattr(handler, "stream", None) in (sys.stderr, sys.__stderr__) \
+                    and handler.level <= _LEVELS[level]:
+                return True
+        logger = logger.parent if logger.propagate else None
+    return False

@@ -1,9 +1,16 @@
 """``ssot-runtime run``: a command under the hook, in it and in every Python process it starts.
 
-A start-up folder first on ``PYTHONPATH`` holds a ``sitecustomize`` that starts the hook and then
-runs the user's own ``sitecustomize``; child processes inherit the environment, so subprocesses,
-multiprocessing's spawn workers and ``python -m`` start it too. The child's exit status and
-signals pass through unchanged.
+Two start-ups, both gated by the environment that child processes inherit (so subprocesses,
+multiprocessing's spawn workers and ``python -m`` start it too): a ``.pth`` file in this
+environment's site-packages, inert unless ``SSOT_RUNTIME_RUN=1``, which runs whatever
+``sitecustomize`` wins (``opentelemetry-instrument`` puts its own first on ``PYTHONPATH`` and
+does not chain); and a start-up folder first on ``PYTHONPATH`` whose ``sitecustomize`` starts the
+hook and then runs the user's own, for interpreters that do not read that site-packages.
+
+On POSIX the command then takes this process's place (``exec``): its pid, process group, signals
+and exit status are exactly what they would be without us. A terminal's Ctrl-C reaches it once,
+and start-up tools that the environment enables in this Python process (coverage) end with it
+without writing anything.
 """
 
 from __future__ import annotations
@@ -15,6 +22,10 @@ import sys
 from pathlib import Path
 
 from ._config import _find_file, load_config
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 STARTUP = Path(__file__).resolve().parent / "_startup"
 
@@ -37,34 +48,77 @@ def child_environment(config: Path | None, output: Path | None, mode: str | None
     if mode is not None:
         env["SSOT_RUNTIME_MODE"] = mode
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(STARTUP), env.get("PYTHONPATH", "")) if p)
+    env["SSOT_RUNTIME_RUN"] = "1"
     return env
+
+
+def ensure_startup_pth() -> None:
+    """The ``.pth`` start-up in this environment's site-packages; one line on stderr if it cannot be."""
+    import sysconfig
+
+    from . import _enable
+
+    path = Path(sysconfig.get_paths()["purelib"]) / _enable.RUN_PTH_NAME
+    try:
+        _enable.write_pth(path, _enable.pth_line(_enable.RUN_GATE))
+    except OSError as exc:
+        print(f"ssot-runtime: cannot write {path} ({exc.strerror or exc}): the hook starts from PYTHONPATH only, "
+              "and not where another sitecustomize comes first", file=sys.stderr)
 
 
 def run_command(command: list[str], *, config: Path | None = None, output: Path | None = None,
                 mode: str | None = None) -> int:
-    """Run ``command`` under the hook; return its exit status (re-raising a signal that ended it)."""
-    env = child_environment(config, output, mode)
+    """Run ``command`` under the hook: in this process's place on POSIX, else as a child."""
     from . import _run_outputs
 
+    env = child_environment(config, output, mode)
     cfg = load_config(config, environ=env)
     if "local" in cfg.exporters:  # made now, for every child; no local folder for a run that writes none
         os.makedirs(env["SSOT_RUNTIME_OUTPUT"], mode=0o700, exist_ok=True)
     before = _run_outputs.sizes(env["SSOT_RUNTIME_OUTPUT"])
+    ensure_startup_pth()
+    if os.name == "posix":
+        return _exec(command, env, lambda: _run_outputs.describe(cfg, env, before))
+    code = _child(command, env)
+    for line in _run_outputs.describe(cfg, env, before):
+        print(line, file=sys.stderr)
+    return code
+
+
+def _exec(command: list[str], env: dict[str, str], describe: Callable[[], list[str]]) -> int:
+    import shutil
+
+    from . import _run_report
+
+    program = shutil.which(command[0], path=env.get("PATH")) if os.sep not in command[0] else command[0]
+    if program is None:
+        print(f"ssot-runtime: cannot run {command[0]!r}: command not found", file=sys.stderr)
+        return 127
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _run_report.after_exit(os.getpid(), describe)  # says where the data went once the command ended
+    # What Python itself ignores (and subprocess restores for its children): the command gets the
+    # dispositions it would have had if started without us.
+    for name in ("SIGPIPE", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    try:
+        os.execve(program, command, env)
+    except OSError as exc:
+        print(f"ssot-runtime: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
+        return 127 if isinstance(exc, FileNotFoundError) else 126
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _child(command: list[str], env: dict[str, str]) -> int:
+    """Where there is no exec (Windows): the command as a child; Ctrl-C reaches both of us already."""
     try:
         child = subprocess.Popen(command, env=env)
     except OSError as exc:
         print(f"ssot-runtime: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
         return 127 if isinstance(exc, FileNotFoundError) else 126
-    forwarded = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, lambda number, frame: child.send_signal(number)) for sig in forwarded}
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        code = child.wait()
+        return child.wait()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    for line in _run_outputs.describe(cfg, env, before):
-        print(line, file=sys.stderr)
-    if code < 0:  # ended by a signal: end the same way, so the caller sees what it would have seen
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    return code
+        signal.signal(signal.SIGINT, previous)

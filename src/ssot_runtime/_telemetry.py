@@ -16,7 +16,7 @@ import time
 import weakref
 
 from ._fingerprint import ATTRIBUTE as FINGERPRINT
-from ._log import log
+from ._log import log, notice
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -106,8 +106,9 @@ class Telemetry:
                     # A first use at interpreter shutdown (an atexit callback): 3.12 refuses new
                     # threads then. Readers without a thread, collected by shutdown itself.
                     self._start(threads=False)
-            except Exception:
+            except Exception as exc:
                 log("error", "telemetry could not start", exc_info=True)
+                notice(f"telemetry off, uses are not exported: {type(exc).__name__}: {exc}", "error")
                 return
             self.started = True
             if not self._exit_hooks:
@@ -152,6 +153,7 @@ class Telemetry:
                     pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
                 except ImportError as exc:
                     log("error", "otlp exporter unavailable: install ssot-runtime[otlp]", error=str(exc))
+                    notice(f"uses are not sent over OTLP: {exc} (install ssot-runtime[otlp])", "error")
             if "console" in cfg.exporters:
                 from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
                 from opentelemetry.sdk.trace.export import ConsoleSpanExporter
@@ -169,9 +171,9 @@ class Telemetry:
                     _exporters.guard(metrics_exporter, name, self.failures,
                                      None if isinstance(pending, _spans.SpanWorker) else pending, cfg.export_timeout),
                     export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
-            view = View(instrument_name=USES, aggregation_cardinality_limit=cfg.max_sites + 1)
             meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
-                                           resource=resource, views=[view], shutdown_on_exit=False)
+                                           resource=resource, views=_views(View, cfg.max_sites),
+                                           shutdown_on_exit=False)
             tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
             for processor in self._span_processors:
                 tracer_provider.add_span_processor(processor)
@@ -299,9 +301,12 @@ class Telemetry:
 
     def _register_finalizer(self) -> None:
         # multiprocessing children leave through os._exit: atexit never runs, its finalizers do.
-        util = sys.modules.get("multiprocessing.util")
-        if util is not None:
+        # billiard (Celery's prefork pool) is a fork of multiprocessing with registries of its own.
+        for util in _process_utils():
             util.Finalize(self, Telemetry.shutdown, args=(self,), exitpriority=100)
+        from . import _exits
+
+        _exits.connect(self)
 
     def _after_fork(self) -> None:
         """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
@@ -312,8 +317,10 @@ class Telemetry:
         self._meter_provider = self._tracer_provider = None
         if was_started and not self.closed:
             self.start()
-            util = sys.modules.get("multiprocessing.util")
-            if util is not None:  # its registry is cleared after fork: register once it is
+            from . import _exits
+
+            _exits.connect(self)
+            for util in _process_utils():  # their registries are cleared after fork: register once they are
                 util.register_after_fork(self, Telemetry._register_finalizer)
 
     def flush(self) -> None:
@@ -362,6 +369,22 @@ class Telemetry:
         for processor in self._span_processors:
             processor.join(deadline)
         _quietly(self._tracer_provider.shutdown)
+
+
+def _views(view: Any, max_sites: int) -> list[Any]:
+    """Room for ``max_sites`` sites apart. SDKs before 1.45.2 have no cardinality limit (nothing
+    folds) and no ``aggregation_cardinality_limit`` to raise it with: no view there."""
+    import inspect
+
+    if "aggregation_cardinality_limit" not in inspect.signature(view.__init__).parameters:
+        return []
+    return [view(instrument_name=USES, aggregation_cardinality_limit=max_sites + 1)]
+
+
+def _process_utils() -> list[Any]:
+    """The ``util`` modules of the process libraries already imported (never imported by us)."""
+    return [util for util in (sys.modules.get("multiprocessing.util"), sys.modules.get("billiard.util"))
+            if util is not None]
 
 
 def _quietly(fn: Any, *args: Any) -> None:

@@ -89,6 +89,8 @@ class SessionUses:
         self.baseline_path: str | None = getattr(opt, "ssot_baseline", None)
         self.write_baseline_path: str | None = getattr(opt, "ssot_write_baseline", None)
         self.baseline = baseline
+        self.workers: list[dict[str, Any]] = []  # pytest-xdist: what each finished worker sent
+        self.processes: dict[SiteKey, set[str]] = {}
 
     @property
     def output(self) -> str:
@@ -113,6 +115,13 @@ class SessionUses:
         self.phases["tests"] = _minus(final, collected)
         used = set(self.phases["collection"]) | set(self.phases["tests"])
         self.records = {_key(r): r for r in records if _key(r) in used}
+        from . import _xdist
+
+        workeroutput = getattr(self.config, "workeroutput", None)
+        if workeroutput is not None:  # a pytest-xdist worker: the controller adds it to its own
+            workeroutput["ssot_runtime"] = _xdist.payload(self)
+        for payload in self.workers:
+            _xdist.merge(self, payload)
         if self.hook.installed:
             try:
                 self.hook.flush()
@@ -167,7 +176,7 @@ class SessionUses:
             agg.sites[key] = Site(*key, canonical=record.canonical, canonical_symbol=record.canonical_symbol,
                                   uses=self.uses(key), first_seen=int(record.first_seen * 1e9),
                                   last_seen=int(record.last_seen * 1e9), services={service},
-                                  processes={str(os.getpid())})
+                                  processes=self.processes.get(key, {str(os.getpid())}))
         return build_report(agg, mapper=self.mapper())
 
     def _normalised_baseline(self) -> dict[str, Any] | None:
@@ -349,6 +358,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     uses = session.config.stash.get(_KEY, None)
     if uses is not None:
         uses.session_finished(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, in the controller: a worker finished; keep what it counted for the summary."""
+    uses = node.config.stash.get(_KEY, None)
+    payload = getattr(node, "workeroutput", {}).get("ssot_runtime")
+    if uses is not None and payload is not None:
+        uses.workers.append(payload)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -361,9 +361,10 @@ class Binding:
             kind = classifier.kind(frame)
             if kind == MACHINE:
                 # importlib.import_module() of a cached module reads it in _find_and_load.
-                if frame.f_code.co_name == "_find_and_load" and not _implicit_parent_import(frame) \
-                        and not _resolved_for_a_patch(frame):
-                    self.statement_action(classifier.caller(frame), called=True)()
+                if frame.f_code.co_name == "_find_and_load" and not _implicit_parent_import(frame):
+                    user = classifier.caller(frame)
+                    if not _resolved_for_a_patch(frame, user):
+                        self.statement_action(user, called=True)()
                 return
             if kind == SKIP:
                 self.statement_action(classifier.caller(frame), called=not is_attribute_read(frame))()
@@ -424,7 +425,7 @@ class Binding:
         """
         try:
             user = self.hook.classifier.caller(frame)
-            count = count and not _resolved_for_a_patch(frame)
+            count = count and not _resolved_for_a_patch(frame, user)
             if user is not None and self.mode != "warn":
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.
@@ -530,11 +531,15 @@ def _implicit_parent_import(frame: FrameType) -> bool:
 _PATCH_RESOLVERS = frozenset({"get_original", "__enter__", "_get_target", "_importer", "_dot_lookup", "<lambda>"})
 
 
-def _resolved_for_a_patch(frame: FrameType | None) -> bool:
+def _resolved_for_a_patch(frame: FrameType | None, user: FrameType | None) -> bool:
     """Whether an import runs to resolve ``mock.patch("legacy.X")``'s target: one patch is one
-    use of ``X`` (counted where mock reads it), not a use of the module as well."""
+    use of ``X`` (counted where mock reads it), not a use of the module as well.
+
+    mock's frames are walked past to find the user, so they lie between ``frame`` and ``user``:
+    only those are read (an import statement of the user's own reads none), never the stack above.
+    """
     depth = 0
-    while frame is not None and depth < 12:
+    while frame is not None and frame is not user and depth < 12:
         if frame.f_globals.get("__name__") == "unittest.mock":
             return frame.f_code.co_name in _PATCH_RESOLVERS
         frame = frame.f_back

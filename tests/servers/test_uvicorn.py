@@ -16,6 +16,7 @@ from . import harness
 
 APP = {
     "asgi_app.py": """
+        import os
         import uses
 
 
@@ -26,7 +27,8 @@ APP = {
                     if message["type"] == "lifespan.startup":
                         await send({"type": "lifespan.startup.complete"})
                     elif message["type"] == "lifespan.shutdown":
-                        print("app: lifespan shutdown ran", flush=True)
+                        # One write: two workers' print() calls (text, then newline) interleave.
+                        os.write(1, b"app: lifespan shutdown ran\\n")
                         await send({"type": "lifespan.shutdown.complete"})
                         return
             if scope["path"] == "/use":

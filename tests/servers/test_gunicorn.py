@@ -60,6 +60,7 @@ def test_gunicorn_preload_delivers_every_use_and_ends_as_without_the_hook(tmp_pa
         lambda hook: gunicorn_once(tmp_path, sig=sig, group=group, hook=hook))
     assert code == plain_code, log
     # Ctrl-C reaches the workers in the middle of their own work: whether one of them logs an
-    # "Error handling request" is gunicorn's race, with or without us.
-    markers = MARKERS[:3] if group else MARKERS
+    # "Error handling request", or "Worker exiting" before the master is gone, is gunicorn's
+    # race (seen once on 3.12: the plain run logged it, the hooked one not, every use delivered).
+    markers = MARKERS[:2] if group else MARKERS
     assert harness.shutdown_lines(log, markers) == harness.shutdown_lines(plain_log, markers), log

@@ -196,6 +196,19 @@ def shutdown_lines(text: str, markers: tuple[str, ...]) -> list[str]:
     return sorted({re.sub(r"\d+", "N", line.strip()) for line in text.splitlines() if any(m in line for m in markers)})
 
 
+def serve_and_stop(command: list[str], project: Path, port: int, *, requests: int, sig: signal.Signals,
+                   group: bool) -> tuple[int, str]:
+    """Serve, answer ``requests`` requests, send ``sig`` to the server or its whole group (Ctrl-C),
+    wait until every process of the group is gone: the exit code and the log."""
+    with serve(command, project, port) as server:
+        for _ in range(requests):
+            assert server.get() == "ok"
+        server.signal_group(sig) if group else server.signal(sig)
+        code = server.wait()
+        wait_group_gone(server.process.pid)
+        return code, server.text()
+
+
 def plain_and_hooked(run: Callable[[bool], T]) -> tuple[T, T]:
     """``run(hook=False)`` and ``run(hook=True)`` side by side: servers mostly wait, so two at once."""
     with concurrent.futures.ThreadPoolExecutor(2) as pool:

@@ -50,13 +50,7 @@ def uvicorn_once(tmp_path: Path, *, workers: int, sig: signal.Signals, group: bo
                "--workers", str(workers)]
     if hook:
         command = harness.run_under_hook(command, output)
-    with harness.serve(command, project, port) as server:
-        for _ in range(REQUESTS):
-            assert server.get() == "ok"
-        server.signal_group(sig) if group else server.signal(sig)
-        code = server.wait()
-        harness.wait_group_gone(server.process.pid)
-        log = server.text()
+    code, log = harness.serve_and_stop(command, project, port, requests=REQUESTS, sig=sig, group=group)
     if hook:
         assert harness.total(output) == harness.expected(REQUESTS, processes_importing=workers), (
             harness.reported(output), log)

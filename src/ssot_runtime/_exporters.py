@@ -15,7 +15,12 @@ import uuid
 
 import wrapt
 from opentelemetry.sdk.metrics import Counter, Histogram, ObservableCounter
-from opentelemetry.sdk.metrics.export import AggregationTemporality, MetricExporter, MetricExportResult
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    MetricExporter,
+    MetricExportResult,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from . import _otlp_json
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 
     from opentelemetry.sdk.metrics.export import MetricsData
     from opentelemetry.sdk.trace import ReadableSpan
+
+    from .telemetry.local_json import LocalUses
 
 DELTA: dict[type, AggregationTemporality] = {
     kind: AggregationTemporality.DELTA for kind in (Counter, ObservableCounter, Histogram)
@@ -77,16 +84,27 @@ class LocalFiles:
 
 
 class LocalMetricExporter(MetricExporter):
-    """OTLP/JSON lines of metrics, delta temporality, zero-valued delta points left out."""
+    """OTLP/JSON lines of metrics, delta temporality, zero-valued delta points left out.
 
-    def __init__(self, files: LocalFiles, failures: ExportFailures) -> None:
+    With ``uses``, the ``ssot.legacy.uses`` points come from the recorder's snapshot, not
+    through the SDK (see ``telemetry/local_json.py``).
+    """
+
+    def __init__(self, files: LocalFiles, failures: ExportFailures, uses: LocalUses | None = None) -> None:
         super().__init__(preferred_temporality=DELTA)
-        self.files, self.failures = files, failures
+        self.files, self.failures, self.uses = files, failures, uses
 
     def export(self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any) -> MetricExportResult:
         try:
             batch = _otlp_json.encode_metrics(metrics_data, drop_zero_deltas=True)
-            if batch["resourceMetrics"]:
+            if self.uses is not None:
+                import time
+
+                line = self.uses.encode(batch, time.time_ns())
+                if line:
+                    self.files.append("metrics", line)
+                self.uses.written()
+            elif batch["resourceMetrics"]:
                 self.files.append("metrics", _otlp_json.lines([batch]))
         except Exception as exc:  # a full disk must not reach the application
             self.failures.failed("local", exc)
@@ -98,6 +116,29 @@ class LocalMetricExporter(MetricExporter):
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         return None
+
+
+class LocalReader(PeriodicExportingMetricReader):
+    """The local files' reader: each collection, from its snapshot to its line, is one of ``uses``."""
+
+    def __init__(self, exporter: Any, uses: LocalUses, **kwargs: Any) -> None:
+        super().__init__(exporter, **kwargs)
+        self._ssot_uses = uses
+
+    # The SDK marks collect final (for type checkers only). Every collection of this reader goes
+    # through it: its thread's, a flush's, the last one at shutdown. Were one to bypass it, the
+    # uses would simply go through the SDK as before (the callback sees no local collection).
+    def collect(self, timeout_millis: float = 10_000) -> None:  # type: ignore[misc]
+        uses = self._ssot_uses
+        uses.begin()
+        try:
+            super().collect(timeout_millis=timeout_millis)
+            if uses.offered() is not None:  # the SDK had nothing to export: the uses still go
+                from opentelemetry.sdk.metrics.export import MetricsData
+
+                self._receive_metrics(MetricsData(resource_metrics=[]), timeout_millis=timeout_millis)
+        finally:
+            uses.end()
 
 
 class LocalSpanExporter(SpanExporter):

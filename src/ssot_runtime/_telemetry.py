@@ -32,6 +32,8 @@ DURATION = "ssot.legacy.import.duration"
 SPAN = "ssot.legacy_import"
 PROCESS = "ssot.process.uses"
 PROCESS_START = "ssot.process.start_unix_nano"
+USES_UNIT = "{use}"
+USES_DESCRIPTION = "Uses of legacy import paths, per site"
 
 
 def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
@@ -82,6 +84,7 @@ class Telemetry:
         self._threads = True
         self.process_start_ns = getattr(hook, "started_ns", 0) or time.time_ns()
         self._fingerprints: Any = None
+        self._local_uses: Any = None  # telemetry/local_json.LocalUses: the local files' uses
 
     @property
     def wanted(self) -> bool:
@@ -131,6 +134,7 @@ class Telemetry:
         self._process_total = -1
         self._spanned = set()
         self._readers, self._span_processors, self._threads = [], [], threads
+        self._local_uses = None
         instance = _exporters.new_instance_id()
         resource = self._resource(instance, threads=threads)
         if cfg.use_global_providers:
@@ -145,9 +149,13 @@ class Telemetry:
             service = str(resource.attributes.get("service.name", "python"))
             pairs: list[tuple[str, Any, Any]] = []
             if "local" in cfg.exporters:
+                from .telemetry.local_json import LocalUses
+
                 self.files = _exporters.LocalFiles(os.path.abspath(cfg.output), service, instance)
+                self._local_uses = LocalUses(resource.attributes, resource.schema_url, SCOPE, _version(),
+                                             USES_DESCRIPTION, USES_UNIT, time.time_ns(), cfg.max_sites)
                 pairs.append(("local", _exporters.LocalSpanExporter(self.files, self.failures),
-                              _exporters.LocalMetricExporter(self.files, self.failures)))
+                              _exporters.LocalMetricExporter(self.files, self.failures, self._local_uses)))
             if "otlp" in cfg.exporters:
                 try:
                     pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
@@ -167,10 +175,16 @@ class Telemetry:
                     else _spans.PendingSpans(guarded_spans)
                 self._span_processors.append(pending)
                 # interval inf: the SDK starts no thread for the reader (see shutdown).
-                self._readers.append((name, PeriodicExportingMetricReader(
-                    _exporters.guard(metrics_exporter, name, self.failures,
-                                     None if isinstance(pending, _spans.SpanWorker) else pending, cfg.export_timeout),
-                    export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
+                exporter = _exporters.guard(metrics_exporter, name, self.failures,
+                                            None if isinstance(pending, _spans.SpanWorker) else pending,
+                                            cfg.export_timeout)
+                if name == "local":
+                    reader: Any = _exporters.LocalReader(exporter, self._local_uses, export_interval_millis=interval_ms,
+                                                         export_timeout_millis=timeout_ms)
+                else:
+                    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=interval_ms,
+                                                           export_timeout_millis=timeout_ms)
+                self._readers.append((name, reader))
             meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
                                            resource=resource, views=_views(View, cfg.max_sites),
                                            shutdown_on_exit=False)
@@ -181,7 +195,7 @@ class Telemetry:
         meter = meter_provider.get_meter(SCOPE, _version())
         generation = self._generation
         meter.create_observable_counter(USES, callbacks=[lambda options: self._observe(generation)],
-                                        unit="{use}", description="Uses of legacy import paths, per site")
+                                        unit=USES_UNIT, description=USES_DESCRIPTION)
         meter.create_observable_gauge(PROCESS, callbacks=[lambda options: self._observe_process(generation)],
                                       unit="{use}", description="Per process under the hook: its legacy uses so far "
                                       "(0 for none), and when the hook started in it")
@@ -229,6 +243,10 @@ class Telemetry:
 
             self._fingerprints = Fingerprints()
         prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
+        local = self._local_uses
+        if local is not None and local.collecting():
+            local.offer(records, prints)  # the local files write the snapshot themselves
+            return []
         observations = []
         for r in records:
             attrs = use_attributes(r, r.symbol, r.canonical_symbol)
@@ -244,7 +262,9 @@ class Telemetry:
 
         if generation != self._generation or os.getpid() != self.pid:
             return []
-        total = sum(record.count for record in self.hook.snapshot())
+        local = self._local_uses
+        records = local.offered() if local is not None and local.collecting() else None
+        total = sum(record.count for record in (self.hook.snapshot() if records is None else records))
         # At the first export, when the count grew, and at exit: an idle process writes nothing.
         if total == self._process_total and not self.closed:
             return []

@@ -1,7 +1,7 @@
 """The local files' uses, written from the recorder's snapshot: the same bytes as through the SDK.
 
 ``telemetry/local_json.LocalUses`` replaces, for the local files only, the SDK's observable
-counter, aggregation and our ``_otlp_json`` encoding of its output. These tests make the same
+counter, aggregation and our ``otlp_json`` encoding of its output. These tests make the same
 records go both ways and compare the lines byte for byte (timestamps aside), and check the
 layout with the official protos.
 """
@@ -15,11 +15,11 @@ from typing import Any
 from google.protobuf.json_format import ParseDict
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 
-from ssot_runtime import _otlp_json
-from ssot_runtime._fingerprint import ATTRIBUTE as FINGERPRINT
-from ssot_runtime._recorder import UseRecord
-from ssot_runtime._telemetry import SCOPE, USES, USES_DESCRIPTION, USES_UNIT, use_attributes
+from ssot_runtime.hook.fingerprint import ATTRIBUTE as FINGERPRINT
+from ssot_runtime.hook.recorder import UseRecord
+from ssot_runtime.telemetry import otlp_json
 from ssot_runtime.telemetry.local_json import LocalUses
+from ssot_runtime.telemetry.providers import SCOPE, USES, USES_DESCRIPTION, USES_UNIT, use_attributes
 
 VERSION = "0.1.0"
 RESOURCE = {"service.name": "svc", "service.instance.id": "i-1", "process.pid": 42, "host.name": "h"}
@@ -43,13 +43,13 @@ PRINTS = {("/app/a.py", 3): "0123456789abcdef", ("/app/a.py", 5): "fedcba9876543
 
 
 def sdk_line(records: list[UseRecord], prints: dict[tuple[str, int], str | None]) -> str:
-    """What the SDK path wrote: an observable counter, delta, through the SDK and ``_otlp_json``."""
+    """What the SDK path wrote: an observable counter, delta, through the SDK and ``otlp_json``."""
     from opentelemetry.metrics import Observation
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.resources import Resource
 
-    from ssot_runtime._exporters import DELTA
+    from ssot_runtime.telemetry.exporters import DELTA
 
     def observe(options: Any) -> list[Any]:
         observations = []
@@ -67,7 +67,7 @@ def sdk_line(records: list[UseRecord], prints: dict[tuple[str, int], str | None]
                                                                  description=USES_DESCRIPTION)
     data = reader.get_metrics_data()
     provider.shutdown()
-    return _otlp_json.lines([_otlp_json.encode_metrics(data, drop_zero_deltas=True)])
+    return otlp_json.lines([otlp_json.encode_metrics(data, drop_zero_deltas=True)])
 
 
 def local(max_sites: int = 100_000) -> LocalUses:
@@ -119,7 +119,7 @@ def test_the_same_bytes_beside_the_sdks_own_metrics() -> None:
     scope = {"name": SCOPE, "version": VERSION}
     histogram = {"name": "ssot.legacy.import.duration", "histogram": {"dataPoints": []}}
     gauge = {"name": "ssot.process.uses", "gauge": {"dataPoints": []}}
-    batch = {"resourceMetrics": [{"resource": {"attributes": _otlp_json.attributes(RESOURCE)},
+    batch = {"resourceMetrics": [{"resource": {"attributes": otlp_json.attributes(RESOURCE)},
                                   "scopeMetrics": [{"scope": scope, "metrics": [histogram, gauge]}]}]}
     line = json.loads(collect(local(), RECORDS[:1], 5_000, batch=batch))
     (rm,) = line["resourceMetrics"]

@@ -4,7 +4,7 @@ The local files do not take the uses through the OpenTelemetry SDK: at a collect
 reader the snapshot is kept aside (:meth:`LocalUses.offer`, from the observable counter's
 callback, which gives the SDK nothing then), and the local exporter writes it as the metric the
 SDK would have made: one delta point per site whose count grew since the last line written, in
-the same OTLP/JSON layout, byte for byte as ``_otlp_json`` encodes it. The histogram and the
+the same OTLP/JSON layout, byte for byte as ``otlp_json`` encodes it. The histogram and the
 process gauge still come from the SDK, and the OTLP and console readers keep the SDK path.
 
 What it saves at the exit of a process with 10,000 sites: the SDK's aggregation of 10,000
@@ -18,14 +18,14 @@ import threading
 from json import dumps
 from json.encoder import encode_basestring_ascii as _string  # what json.dumps writes for a str
 
-from .. import _otlp_json
+from . import otlp_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-    from .._recorder import UseRecord
+    from ..hook.recorder import UseRecord
 
     SiteKey = tuple[str, str | None, str, int, str]
 
@@ -36,7 +36,7 @@ _OVERFLOW = '[{"key":"otel.metric.overflow","value":{"boolValue":true}}]'
 
 
 def site_attributes(record: UseRecord, fingerprint: str | None) -> str:
-    """The JSON of a site's point attributes, as ``_otlp_json`` writes ``use_attributes`` (+ fingerprint)."""
+    """The JSON of a site's point attributes, as ``otlp_json`` writes ``use_attributes`` (+ fingerprint)."""
     legacy, symbol, canonical, canonical_symbol = record.legacy, record.symbol, record.canonical, \
         record.canonical_symbol
     mode, file, line, function = record.mode, record.file, record.line, record.function
@@ -61,14 +61,14 @@ def site_attributes(record: UseRecord, fingerprint: str | None) -> str:
 
 
 def _generic_attributes(record: UseRecord, fingerprint: str | None) -> str:
-    """Values of unusual types (a None, a bool line): as the SDK passed them on to ``_otlp_json``."""
-    from .._fingerprint import ATTRIBUTE
-    from .._telemetry import use_attributes
+    """Values of unusual types (a None, a bool line): as the SDK passed them on to ``otlp_json``."""
+    from ..hook.fingerprint import ATTRIBUTE
+    from .providers import use_attributes
 
     attrs = use_attributes(record, record.symbol, record.canonical_symbol)
     if fingerprint is not None:
         attrs[ATTRIBUTE] = fingerprint
-    return dumps(_otlp_json.attributes(attrs), separators=(",", ":"))
+    return dumps(otlp_json.attributes(attrs), separators=(",", ":"))
 
 
 class LocalUses:
@@ -82,7 +82,7 @@ class LocalUses:
 
     def __init__(self, resource: Mapping[str, object], schema_url: str, scope: str, version: str,
                  description: str, unit: str, start_ns: int, max_sites: int) -> None:
-        self._resource = _otlp_json.attributes(resource)
+        self._resource = otlp_json.attributes(resource)
         self._schema_url = schema_url
         self._scope = {"name": scope, "version": version} if version else {"name": scope}
         self._head = (f'{{"name":{_string("ssot.legacy.uses")},"description":{_string(description)},'
@@ -125,7 +125,7 @@ class LocalUses:
 
     # -- the export ------------------------------------------------------------------------
     def encode(self, batch: dict[str, Any], time_ns: int) -> str:
-        """One line: ``batch`` (``_otlp_json.encode_metrics`` of the SDK's data) with the uses put in.
+        """One line: ``batch`` (``otlp_json.encode_metrics`` of the SDK's data) with the uses put in.
 
         ``""`` when there is nothing to write. Call :meth:`written` once the line is in the file.
         """

@@ -71,7 +71,8 @@ def sdk_line(records: list[UseRecord], prints: dict[tuple[str, int], str | None]
 
 
 def local(max_sites: int = 100_000) -> LocalUses:
-    return LocalUses(RESOURCE, "", SCOPE, VERSION, USES_DESCRIPTION, USES_UNIT, 1_000, max_sites)
+    return LocalUses(RESOURCE, "", SCOPE, VERSION, USES_DESCRIPTION, USES_UNIT, 1_000, max_sites,
+                     lambda r: use_attributes(r, r.symbol, r.canonical_symbol))
 
 
 def collect(uses: LocalUses, records: list[UseRecord], time_ns: int,

@@ -22,7 +22,7 @@ from . import otlp_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
     from ..hook.recorder import UseRecord
@@ -35,7 +35,8 @@ _SLOT_JSON = dumps(_SLOT)
 _OVERFLOW = '[{"key":"otel.metric.overflow","value":{"boolValue":true}}]'
 
 
-def site_attributes(record: UseRecord, fingerprint: str | None) -> str:
+def site_attributes(record: UseRecord, fingerprint: str | None,
+                    generic: Callable[[UseRecord], dict[str, Any]]) -> str:
     """The JSON of a site's point attributes, as ``otlp_json`` writes ``use_attributes`` (+ fingerprint)."""
     legacy, symbol, canonical, canonical_symbol = record.legacy, record.symbol, record.canonical, \
         record.canonical_symbol
@@ -43,7 +44,7 @@ def site_attributes(record: UseRecord, fingerprint: str | None) -> str:
     if not (type(legacy) is str and type(canonical) is str and type(mode) is str and type(file) is str
             and type(line) is int and type(function) is str and (symbol is None or type(symbol) is str)
             and (canonical_symbol is None or type(canonical_symbol) is str)):
-        return _generic_attributes(record, fingerprint)
+        return _generic_attributes(record, fingerprint, generic)
     parts = ['[{"key":"ssot.legacy.module","value":{"stringValue":', _string(legacy), "}}"]
     if symbol is not None:
         parts += [',{"key":"ssot.legacy.symbol","value":{"stringValue":', _string(symbol), "}}"]
@@ -60,12 +61,15 @@ def site_attributes(record: UseRecord, fingerprint: str | None) -> str:
     return "".join(parts)
 
 
-def _generic_attributes(record: UseRecord, fingerprint: str | None) -> str:
-    """Values of unusual types (a None, a bool line): as the SDK passed them on to ``otlp_json``."""
-    from ..hook.fingerprint import ATTRIBUTE
-    from .providers import use_attributes
+def _generic_attributes(record: UseRecord, fingerprint: str | None,
+                        generic: Callable[[UseRecord], dict[str, Any]]) -> str:
+    """Values of unusual types (a None, a bool line): as the SDK passed them on to ``otlp_json``.
 
-    attrs = use_attributes(record, record.symbol, record.canonical_symbol)
+    ``generic``: the attributes of a record as telemetry gives them to the SDK (``use_attributes``).
+    """
+    from ..hook.fingerprint import ATTRIBUTE
+
+    attrs = generic(record)
     if fingerprint is not None:
         attrs[ATTRIBUTE] = fingerprint
     return dumps(otlp_json.attributes(attrs), separators=(",", ":"))
@@ -81,7 +85,9 @@ class LocalUses:
     """
 
     def __init__(self, resource: Mapping[str, object], schema_url: str, scope: str, version: str,
-                 description: str, unit: str, start_ns: int, max_sites: int) -> None:
+                 description: str, unit: str, start_ns: int, max_sites: int,
+                 attributes: Callable[[UseRecord], dict[str, Any]]) -> None:
+        self._attributes = attributes
         self._resource = otlp_json.attributes(resource)
         self._schema_url = schema_url
         self._scope = {"name": scope, "version": version} if version else {"name": scope}
@@ -191,7 +197,8 @@ class LocalUses:
                 continue
             attrs = encoded.get(key)
             if attrs is None:
-                attrs = encoded[key] = site_attributes(record, prints.get((record.file, record.line)))
+                attrs = encoded[key] = site_attributes(record, prints.get((record.file, record.line)),
+                                                                   self._attributes)
             points.append(f'{{"attributes":{attrs}{tail}{count - before}"}}')
         if overflow:
             points.append(f'{{"attributes":{_OVERFLOW}{tail}{overflow}"}}')

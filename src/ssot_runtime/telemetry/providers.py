@@ -154,7 +154,8 @@ class Telemetry:
 
                 self.files = _exporters.LocalFiles(os.path.abspath(cfg.output), service, instance)
                 self._local_uses = LocalUses(resource.attributes, resource.schema_url, SCOPE, _version(),
-                                             USES_DESCRIPTION, USES_UNIT, time.time_ns(), cfg.max_sites)
+                                             USES_DESCRIPTION, USES_UNIT, time.time_ns(), cfg.max_sites,
+                                             lambda r: use_attributes(r, r.symbol, r.canonical_symbol))
                 pairs.append(("local", _exporters.LocalSpanExporter(self.files, self.failures),
                               _exporters.LocalMetricExporter(self.files, self.failures, self._local_uses)))
             if "otlp" in cfg.exporters:

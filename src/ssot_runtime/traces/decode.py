@@ -12,7 +12,9 @@ it is (a shape it does not expect, cumulative uses, a value that does not conver
 whole line, untouched, through ``json.loads`` and ``read._merge``, which merges it, or fails,
 exactly as before.
 
-Many files are read by a process pool (:func:`read_parallel`), contiguous chunks of files merged
+:func:`read` is ``read.read`` with this path (the CLI's readers call it); ``read.read`` itself
+is kept as it was, the reference the tests compare with. Many files are read by a process
+pool (:func:`read_parallel`), contiguous chunks of files merged
 in order: sites, processes and skipped lines come out in the order a sequential read gives.
 What depends on the order of the points across chunks is not merged by the workers: the
 first-import histograms are replayed by the parent in order (float sums), and a chunk whose
@@ -35,7 +37,7 @@ from .coverage import PROCESS, merge_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     SiteKey = tuple[Any, Any, str, int, str]
     # key, canonical, canonical symbol, fingerprint (or None), legacy
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 USES, DURATION, DELTA = _read.USES, _read.DURATION, _read.DELTA
 UNSET: Any = msgspec.UNSET
+_FILTERS = _read.Filters()
 _CACHE_SIZE = 200_000  # distinct attribute texts kept: memory stays bounded whatever the input
 
 
@@ -119,6 +122,48 @@ def _site(text: bytes) -> SiteEntry:
             _sites_cache.clear()
         _sites_cache[text] = entry
     return entry
+
+
+def read(sources: Iterable[str], filters: _read.Filters = _FILTERS, *, strict: bool = False,
+         progress: Any = None, **more: Any) -> _read.Aggregate:
+    """``read.read``, faster: the same aggregate, the same errors; many files in parallel processes.
+
+    Arguments this reader does not know go to ``read.read`` itself, which reads as before.
+    """
+    if more:
+        return _read.read(sources, filters, strict=strict, progress=progress, **more)
+    agg = _read.Aggregate()
+    paths = list(_read.expand(sources))
+    jobs = parallel(paths)
+    if jobs > 1:
+        read_parallel(agg, paths, filters, strict, progress, jobs)
+    else:
+        for path in paths:
+            read_file(agg, path, filters, strict, progress)
+    _read._settle_cumulative(agg)
+    return agg
+
+
+def read_file(agg: _read.Aggregate, path: str, filters: _read.Filters, strict: bool, progress: Any) -> None:
+    """One source's lines into ``agg``: ``read.read``'s loop, each line through :func:`merge_line`."""
+    agg.files += 1
+    try:
+        stream = _read._open(path)
+    except OSError as exc:
+        raise _read.TraceReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with stream if path != "-" else _read._nullcontext(stream):
+        for number, text in _read._lines(stream, path):
+            if len(text) < 3 and not text.strip():
+                continue
+            agg.lines += 1
+            try:
+                merge_line(agg, text, filters)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                if strict:
+                    raise _read.TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {exc}") from None
+                agg.skipped.append((path, number, str(exc)[:200]))
+            if progress is not None:
+                progress(len(text))
 
 
 def merge_line(agg: _read.Aggregate, text: str, filters: _read.Filters) -> None:
@@ -248,7 +293,7 @@ def _read_chunk(paths: list[str], filters: _read.Filters, strict: bool) -> Packe
         part.chars += chars
 
     for path in paths:
-        _read.read_file(part, path, filters, strict, count)
+        read_file(part, path, filters, strict, count)
     return pack(part)
 
 
@@ -264,7 +309,7 @@ def read_parallel(agg: _read.Aggregate, paths: list[str], filters: _read.Filters
         for chunk, part in zip(chunks, parts, strict=True):
             if part.order_dependent:
                 for path in chunk:
-                    _read.read_file(agg, path, filters, strict, progress)
+                    read_file(agg, path, filters, strict, progress)
                 continue
             combine(agg, part, filters)
             if progress is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import gzip
 import io
+import json
 import os
 import sys
 import zlib
@@ -141,43 +142,32 @@ def _first(attrs: dict[str, Any], keys: tuple[str, ...], default: Any) -> Any:
 
 def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool = False,
          progress: Any = None) -> Aggregate:
-    """Read and merge every source; many files in parallel processes (``traces/decode.py``)."""
-    from . import decode
-
+    """Read and merge every source."""
     agg = Aggregate()
-    paths = list(expand(sources))
-    jobs = decode.parallel(paths)
-    if jobs > 1:
-        decode.read_parallel(agg, paths, filters, strict, progress, jobs)
-    else:
-        for path in paths:
-            read_file(agg, path, filters, strict, progress)
+    for path in expand(sources):
+        agg.files += 1
+        try:
+            stream = _open(path)
+        except OSError as exc:
+            raise TraceReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        with stream if path != "-" else _nullcontext(stream):
+            for number, text in _lines(stream, path):
+                if len(text) < 3 and not text.strip():
+                    continue
+                agg.lines += 1
+                try:
+                    batch = json.loads(text)
+                    if not isinstance(batch, dict):
+                        raise ValueError("not a JSON object")
+                    _merge(agg, batch, filters)
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    if strict:
+                        raise TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {exc}") from None
+                    agg.skipped.append((path, number, str(exc)[:200]))
+                if progress is not None:
+                    progress(len(text))
     _settle_cumulative(agg)
     return agg
-
-
-def read_file(agg: Aggregate, path: str, filters: Filters, strict: bool, progress: Any) -> None:
-    """Merge one source's lines into ``agg``."""
-    from .decode import merge_line
-
-    agg.files += 1
-    try:
-        stream = _open(path)
-    except OSError as exc:
-        raise TraceReadError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    with stream if path != "-" else _nullcontext(stream):
-        for number, text in _lines(stream, path):
-            if len(text) < 3 and not text.strip():
-                continue
-            agg.lines += 1
-            try:
-                merge_line(agg, text, filters)  # json.loads and _merge, faster, the same result
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                if strict:
-                    raise TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {exc}") from None
-                agg.skipped.append((path, number, str(exc)[:200]))
-            if progress is not None:
-                progress(len(text))
 
 
 def _lines(stream: TextIO, path: str) -> Iterator[tuple[int, str]]:

@@ -12,6 +12,7 @@ import sys
 import time
 
 from . import lock_probe, proxy
+from .frames import USER
 from .serving import NameServing
 from .uses import UseRecording
 
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     Action = Callable[[], object]
 
 _getframe = sys._getframe
+# 3.12+: a frame's module name without making its frame object (None before).
+_module_of: Callable[[int], str | None] | None = getattr(sys, "_getframemodulename", None)
+_FROZEN = "_frozen_importlib"  # the module name of importlib's bootstrap frames
 _NO_RENAMES: dict[str, Rule] = {}
 
 
@@ -77,6 +81,13 @@ class Binding(NameServing, UseRecording):
         stack is read at known depths: loaded < exec_module < _load_unlocked <
         _find_and_load_unlocked < _find_and_load < the importer.
         """
+        if _module_of is not None:  # 3.12+: the usual stacks read without making frame objects
+            depth = self._importer_depth()
+            if depth:
+                user = _getframe(depth)
+                if self.hook.classifier.kind(user) == USER:
+                    self.first_import(user, user_known=True)
+                    return
         try:
             anchor: FrameType | None = _getframe(4)
         except ValueError:
@@ -93,6 +104,30 @@ class Binding(NameServing, UseRecording):
                 # The parent of a module being imported: an implicit import, not a use.
                 count = up3 is None or up3.f_code.co_name != "_find_and_load_unlocked"
         self.first_import(up, count=count)
+
+    def _importer_depth(self) -> int:
+        """3.12+: how deep the importer's frame is below :meth:`loaded`'s, by module names alone; 0
+        for a stack that is not one of the two usual ones (the frames are then read as before).
+
+        ``import legacy`` has the importer right above ``_find_and_load`` (depth 5);
+        ``importlib.import_module`` has ``_gcd_import`` and ``import_module`` between (depth 7).
+        Anything else (the implicit import of a parent, a user frame that is skipped or
+        machinery) goes the long way, which tells them apart by function names.
+        """
+        module_of = _module_of
+        assert module_of is not None
+        if not (module_of(3) == _FROZEN and module_of(4) == _FROZEN and module_of(5) == _FROZEN):
+            return 0  # +1: this method's own frame
+        above = module_of(6)
+        if above == _FROZEN:
+            if module_of(7) != "importlib":
+                return 0
+            above, depth = module_of(8), 7
+        else:
+            depth = 5
+        if above is None or self.hook.classifier.kind_of_module(above) != USER:
+            return 0
+        return depth
 
     def is_package(self, fullname: str) -> bool:
         return self.target is not None and hasattr(self.target, "__path__")

@@ -31,6 +31,7 @@ class FrameClassifier:
     def __init__(self, skip_modules: Iterable[str] = ()) -> None:
         self._skip = (*ALWAYS_SKIP, *skip_modules)
         self._cache: dict[str, int] = {}
+        self._modules: dict[str, int] = {}
 
     def kind(self, frame: FrameType) -> int:
         filename = frame.f_code.co_filename
@@ -39,12 +40,22 @@ class FrameClassifier:
             kind = self._cache[filename] = self._classify(frame)
         return kind
 
+    def kind_of_module(self, module: str) -> int:
+        """The kind of a frame of ``module`` that is not importlib's frozen bootstrap."""
+        kind = self._modules.get(module)
+        if kind is None:
+            kind = self._modules[module] = self._classify_module(module)
+        return kind
+
     def _classify(self, frame: FrameType) -> int:
         if frame.f_code.co_filename.startswith("<frozen importlib"):
             return MACHINE
         module = frame.f_globals.get("__name__")
         if not isinstance(module, str):
             return USER
+        return self._classify_module(module)
+
+    def _classify_module(self, module: str) -> int:
         if any(module_matches(module, pattern) for pattern in MACHINERY):
             return MACHINE
         if any(module_matches(module, pattern) for pattern in self._skip):

@@ -199,14 +199,18 @@ class UseRecording:
         except Exception:
             self.hook.internal_error()
 
-    def first_import(self, frame: FrameType | None, *, count: bool = True) -> None:
+    def first_import(self, frame: FrameType | None, *, count: bool = True, user_known: bool = False) -> None:
         """Record the import that loaded this module: its use, and how long loading took.
 
-        ``count`` is false for the implicit import of a parent package, which is not a use.
+        ``count`` is false for the implicit import of a parent package, which is not a use;
+        ``user_known``: ``frame`` is the user's own (no frame to walk past).
         """
         try:
-            user = self.hook.classifier.caller(frame)
-            count = count and not _resolved_for_a_patch(frame, user)
+            if user_known:  # `loaded` found the user's frame itself (3.12+, the usual stacks)
+                user = frame
+            else:
+                user = self.hook.classifier.caller(frame)
+                count = count and not _resolved_for_a_patch(frame, user)
             if user is not None and self.mode != "warn":
                 # Classifying the statement and finding the site can wait until records are read:
                 # keep what the frame says now, off the import's path.

@@ -68,6 +68,9 @@ class LegacyModule(ModuleType):
     """
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name == "__spec__":  # the import system's own write, on every first import
+            self.__dict__[name] = value
+            return
         if name[:2] == "__" and name[-2:] == "__":
             if name == "__class__":
                 ModuleType.__setattr__(self, name, value)

@@ -187,7 +187,12 @@ class Recorder:
 
     def defer(self, process: Callable[..., object], *args: Any) -> None:
         """Run ``process(*args)`` before records are next read, not now, on an import's hot path."""
-        self._pending.append((process, args))  # list.append is atomic
+        self.defer_call((process, *args))
+
+    def defer_call(self, call: tuple[Any, ...]) -> None:
+        """:meth:`defer` of ``call[0](*call[1:])``, the tuple made by the caller: one object kept
+        per first import, not three (each is made, kept, and freed again when records are read)."""
+        self._pending.append(call)  # list.append is atomic
         if not self._used:
             self._first_use()
         if len(self._pending) > _PENDING_LIMIT:
@@ -199,8 +204,8 @@ class Recorder:
         count = len(pending)
         batch = pending[:count]
         del pending[:count]  # one C call each: an append in between lands after `count`
-        for process, args in batch:
-            process(*args)
+        for call in batch:
+            call[0](*call[1:])
 
     def record_import(self, *fields: Any) -> None:
         """Note a first import: :class:`ImportTiming`'s fields, in order, with perf_counter_ns times."""

@@ -217,8 +217,9 @@ class UseRecording:
                 recorder = self.hook.recorder
                 # The binding's name, not the binding: a module imported again and again must not
                 # be kept alive (with its dict and spec) until records are read.
-                recorder.defer(_record_deferred, self.hook, self.legacy, user.f_code, user.f_lasti, user.f_globals,
-                               count, self.load_ns, recorder.now())
+                start, end = self.load_ns
+                recorder.defer_call((_record_deferred, self.hook, self.legacy, user.f_code, user.f_lasti,
+                                     user.f_globals, count, start, end, recorder.now()))
             else:
                 self.record_first_import(user, count, self.load_ns)
         except _INTENDED:
@@ -255,14 +256,14 @@ class UseRecording:
 
 
 def _record_deferred(hook: Host, legacy: str, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
-                     load_ns: tuple[int, int], seen: float) -> None:
+                     start_ns: int, end_ns: int, seen: float) -> None:
     """A first import kept by :meth:`Binding.first_import`, recorded by its legacy module's binding.
 
     Any binding of the name records alike (the same rule, mode and canonical names).
     """
     binding = hook.bindings.get(legacy)
     if binding is not None:
-        binding.record_first_import(FrameInfo(code, lasti, f_globals), count, load_ns, seen)
+        binding.record_first_import(FrameInfo(code, lasti, f_globals), count, (start_ns, end_ns), seen)
 
 
 def _implicit_parent_import(frame: FrameType) -> bool:

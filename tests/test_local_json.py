@@ -80,7 +80,7 @@ def collect(uses: LocalUses, records: list[UseRecord], time_ns: int,
             batch: dict[str, Any] | None = None) -> str:
     uses.begin()
     try:
-        uses.offer(records, prints if prints is not None else PRINTS)
+        uses.offer(records, prints if prints is not None else PRINTS, sum(r.count for r in records))
         line = uses.encode(batch if batch is not None else {"resourceMetrics": []}, time_ns)
         if write:
             uses.written()

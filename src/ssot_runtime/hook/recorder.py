@@ -237,6 +237,13 @@ class Recorder:
         records.sort(key=lambda r: (r.legacy, r.symbol or "", r.file, r.line, r.function))
         return tuple(records)
 
+    def total(self) -> int:
+        """Every site's count added up (what :meth:`snapshot` would sum), without making records."""
+        self.drain()
+        with self._lock:
+            sites = list(self._sites.values())
+        return sum(site.count() for site in sites)
+
     def import_timings(self) -> tuple[ImportTiming, ...]:
         self.drain()
         offset = self._wall_offset

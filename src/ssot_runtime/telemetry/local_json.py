@@ -45,20 +45,18 @@ def site_attributes(record: UseRecord, fingerprint: str | None,
             and type(line) is int and type(function) is str and (symbol is None or type(symbol) is str)
             and (canonical_symbol is None or type(canonical_symbol) is str)):
         return _generic_attributes(record, fingerprint, generic)
-    parts = ['[{"key":"ssot.legacy.module","value":{"stringValue":', _string(legacy), "}}"]
-    if symbol is not None:
-        parts += [',{"key":"ssot.legacy.symbol","value":{"stringValue":', _string(symbol), "}}"]
-    parts += [',{"key":"ssot.canonical.module","value":{"stringValue":', _string(canonical), "}}"]
-    if canonical_symbol is not None:
-        parts += [',{"key":"ssot.canonical.symbol","value":{"stringValue":', _string(canonical_symbol), "}}"]
-    parts += [',{"key":"ssot.mode","value":{"stringValue":', _string(mode), "}}",
-              ',{"key":"code.file.path","value":{"stringValue":', _string(file), "}}",
-              ',{"key":"code.line.number","value":{"intValue":"', str(line), '"}}',
-              ',{"key":"code.function.name","value":{"stringValue":', _string(function), "}}"]
-    if fingerprint is not None:
-        parts += [',{"key":"ssot.site.fingerprint","value":{"stringValue":', _string(fingerprint), "}}"]
-    parts.append("]")
-    return "".join(parts)
+    # One f-string per shape: the common case costs a few C calls, once per site.
+    symbols = "" if symbol is None else f',{{"key":"ssot.legacy.symbol","value":{{"stringValue":{_string(symbol)}}}}}'
+    renamed = "" if canonical_symbol is None else \
+        f',{{"key":"ssot.canonical.symbol","value":{{"stringValue":{_string(canonical_symbol)}}}}}'
+    mark = "" if fingerprint is None else \
+        f',{{"key":"ssot.site.fingerprint","value":{{"stringValue":{_string(fingerprint)}}}}}'
+    return (f'[{{"key":"ssot.legacy.module","value":{{"stringValue":{_string(legacy)}}}}}{symbols}'
+            f',{{"key":"ssot.canonical.module","value":{{"stringValue":{_string(canonical)}}}}}{renamed}'
+            f',{{"key":"ssot.mode","value":{{"stringValue":{_string(mode)}}}}}'
+            f',{{"key":"code.file.path","value":{{"stringValue":{_string(file)}}}}}'
+            f',{{"key":"code.line.number","value":{{"intValue":"{line}"}}}}'
+            f',{{"key":"code.function.name","value":{{"stringValue":{_string(function)}}}}}{mark}]')
 
 
 def _generic_attributes(record: UseRecord, fingerprint: str | None,
@@ -102,7 +100,8 @@ class LocalUses:
         self._folded: set[SiteKey] = set()
         self._encoded: dict[SiteKey, str] = {}
         self._last_ns = start_ns
-        self._pending: tuple[dict[SiteKey, int], set[SiteKey], int] | None = None
+        self._written_total = 0
+        self._pending: tuple[dict[SiteKey, int], set[SiteKey], int, int] | None = None
 
     # -- the collection: the reader's thread, from its collect to its export -------------------
     def collecting(self) -> bool:
@@ -119,10 +118,22 @@ class LocalUses:
         self._tls.records = self._tls.fingerprints = None
         self.lock.release()
 
-    def offer(self, records: Sequence[UseRecord], fingerprints: Mapping[tuple[str, int], str | None]) -> None:
-        """The snapshot of this collection (the observable counter's callback gives it)."""
+    def offer(self, records: Sequence[UseRecord], fingerprints: Mapping[tuple[str, int], str | None],
+              total: int) -> None:
+        """The snapshot of this collection (the observable counter's callback gives it), and its
+        uses added up (``records`` may be empty when that is what the files already hold)."""
         self._tls.records = records
         self._tls.fingerprints = fingerprints
+        self._tls.total = total
+
+    def offered_total(self) -> int | None:
+        """The uses of this collection's snapshot, added up (the process gauge's value)."""
+        total: int | None = getattr(self._tls, "total", None) if self.offered() is not None else None
+        return total
+
+    def unchanged(self, total: int) -> bool:
+        """Whether the files already hold ``total`` uses: counts only grow, so no site grew."""
+        return total == self._written_total
 
     def offered(self) -> Sequence[UseRecord] | None:
         """The snapshot of this collection, while no line has taken it."""
@@ -152,7 +163,7 @@ class LocalUses:
     def written(self) -> None:
         """The line of the last :meth:`encode` is in the file: its counts are the files' now."""
         if self._pending is not None:
-            self._counts, self._folded, self._last_ns = self._pending
+            self._counts, self._folded, self._last_ns, self._written_total = self._pending
             self._pending = None
 
     def _put_slot(self, batch: dict[str, Any]) -> None:
@@ -180,10 +191,11 @@ class LocalUses:
         encoded = self._encoded
         tail = f',"startTimeUnixNano":"{self._last_ns}","timeUnixNano":"{time_ns}","asInt":"'
         points: list[str] = []
-        overflow = 0
+        overflow = total = 0
         for record in records:
             key = (record.legacy, record.symbol, record.file, record.line, record.function)
             count = record.count
+            total += count
             before = counts.get(key, 0)
             if count < before:  # counts started again (a reset): all of it is new
                 before = 0
@@ -202,7 +214,7 @@ class LocalUses:
             points.append(f'{{"attributes":{attrs}{tail}{count - before}"}}')
         if overflow:
             points.append(f'{{"attributes":{_OVERFLOW}{tail}{overflow}"}}')
-        self._pending = (counts, folded, time_ns)
+        self._pending = (counts, folded, time_ns, total)
         if not points:
             return None
         return f'{self._head}{",".join(points)}],"aggregationTemporality":1,"isMonotonic":true}}}}'

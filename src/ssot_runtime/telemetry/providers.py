@@ -235,6 +235,12 @@ class Telemetry:
         if generation != self._generation or os.getpid() != self.pid:
             return []  # a reader inherited through fork(): its uses are the parent's
         self.pump()
+        local = self._local_uses
+        if local is not None and local.collecting():
+            total = self.hook.recorder.total()
+            if local.unchanged(total):  # the last collection at exit, mostly: no snapshot to make
+                local.offer((), {}, total)
+                return []
         records = self.hook.snapshot()
         if len(records) > self.config.max_sites and not self._limit_logged:
             self._limit_logged = True
@@ -245,9 +251,8 @@ class Telemetry:
 
             self._fingerprints = Fingerprints()
         prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
-        local = self._local_uses
         if local is not None and local.collecting():
-            local.offer(records, prints)  # the local files write the snapshot themselves
+            local.offer(records, prints, sum(r.count for r in records))  # the files write the snapshot
             return []
         observations = []
         for r in records:
@@ -265,8 +270,9 @@ class Telemetry:
         if generation != self._generation or os.getpid() != self.pid:
             return []
         local = self._local_uses
-        records = local.offered() if local is not None and local.collecting() else None
-        total = sum(record.count for record in (self.hook.snapshot() if records is None else records))
+        total = local.offered_total() if local is not None and local.collecting() else None
+        if total is None:
+            total = sum(record.count for record in self.hook.snapshot())
         # At the first export, when the count grew, and at exit: an idle process writes nothing.
         if total == self._process_total and not self.closed:
             return []

@@ -53,7 +53,7 @@ class Proposal:
     why: str
 
     def toml(self, where: Callable[[str], str]) -> str:
-        from .._config_show import toml_value
+        from ..config.show import toml_value
 
         value = toml_value(self.to) if self.mode is None else \
             "{ " + f"to = {toml_value(self.to)}, mode = {toml_value(self.mode)}" + " }"
@@ -288,7 +288,7 @@ class Merge:
 def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
           today: dt.date | None = None) -> Merge:
     """The configuration file's text with the discovered rules added; the rules already there stay."""
-    from .._config import _read_toml, _tool_section, parse_config, resolve
+    from ..config import _read_toml, _tool_section, parse_config, resolve
 
     pyproject = os.path.basename(path) == "pyproject.toml"
     before = ""
@@ -335,7 +335,7 @@ def _parse_text(text: str, path: str, pyproject: bool) -> dict[str, object]:
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     data = tomllib.loads(text)
     if pyproject:
-        from .._config import _tool_section
+        from ..config import _tool_section
 
         section = _tool_section(data)
         return section if isinstance(section, dict) else {}

@@ -126,8 +126,8 @@ def run(
 
 
 # The readers, then the code commands (they register on `app`): --help lists them in the order
-# of a migration: run, report, check, plan, scan, fix, config, enable, disable.
-for _module in ("traces", "code"):
+# of a migration: run, report, check, plan, scan, fix, discover, audit, config, enable, disable.
+for _module in ("traces", "code", "audit"):
     importlib.import_module(f"{__package__}.{_module}")
 
 

@@ -102,14 +102,14 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
                 "path": f"{name}:{symbol}", "how": CONFIGURED if rule else UNCONFIGURED,
                 "rule": rule.key if rule else None, "file": where(module.file), "line": line, "via": how}
     _configured_paths(index, rules, reach)
-    objects = []
-    for (module, symbol), found in reach.items():
-        definition = index.modules[module].definitions.get(symbol)
-        if definition is None:
+    objects: list[dict[str, Any]] = []
+    for (home, symbol), reached in reach.items():
+        defined = index.modules[home].definitions.get(symbol)
+        if defined is None:
             continue
-        entries = sorted(found.values(), key=lambda p: ({CANONICAL: 0, CONFIGURED: 1}.get(p["how"], 2), p["path"]))
-        objects.append({"object": f"{module}:{symbol}", "name": symbol, "kind": definition.kind,
-                        "file": where(index.modules[module].file), "line": definition.line,
+        entries = sorted(reached.values(), key=lambda p: ({CANONICAL: 0, CONFIGURED: 1}.get(p["how"], 2), p["path"]))
+        objects.append({"object": f"{home}:{symbol}", "name": symbol, "kind": defined.kind,
+                        "file": where(index.modules[home].file), "line": defined.line,
                         "import_paths_count": len(entries), "import_paths": entries})
     objects.sort(key=lambda o: (-o["import_paths_count"], o["object"]))
     by_path = {o["object"]: o for o in objects}
@@ -238,7 +238,7 @@ def render_json(audit: dict[str, Any]) -> str:
 def _plural(count: int, word: str) -> str:
     from ..traces.coverage import plural
 
-    return plural(count, word)
+    return str(plural(count, word))
 
 
 def headline(audit: dict[str, Any]) -> str:
@@ -264,7 +264,7 @@ def _difference_text(diff: dict[str, Any]) -> str:
 def _evidence_text(unused: dict[str, Any]) -> str:
     ev = unused["evidence"]
     if not ev["processes"]:
-        return unused["note"]
+        return str(unused["note"])
     return f"no use in {_plural(ev['processes'], 'process')}, {ev['start']} - {ev['end']}"
 
 

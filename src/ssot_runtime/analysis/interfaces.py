@@ -75,8 +75,8 @@ def _instance_attributes(init: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[s
     this = init.args.args[0].arg
     found: dict[str, str] = {}
     for node in ast.walk(init):
-        target = None
-        annotation = None
+        target: ast.expr | None = None
+        annotation: ast.expr | None = None
         if isinstance(node, ast.AnnAssign):
             target, annotation = node.target, node.annotation
         elif isinstance(node, ast.Assign) and len(node.targets) == 1:

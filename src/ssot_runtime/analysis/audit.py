@@ -401,3 +401,45 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
         for p in audit["unused"]["legacy_paths"]:
             console.print(f"  {p['rule']}" + (f"  ({p['file']})" if p["file"] else ""))
     return buffer.getvalue()
+
+
+# -- the ratchet: check --audit -----------------------------------------------------------------------
+
+def baseline_section(audit: dict[str, Any]) -> dict[str, Any]:
+    """What a baseline allows of the audit: the duplicates (name -> modules) and the unconfigured re-exports."""
+    return {
+        "duplicates": {dup["name"]: sorted(d["object"].partition(":")[0] for d in dup["definitions"])
+                       for dup in audit["duplicates"]},
+        "unconfigured": sorted({p["path"] for p in audit["unconfigured"]}),
+    }
+
+
+def check_baseline(audit: dict[str, Any], allowed: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """``(offending, gone)``: a duplicate or an unconfigured re-export the baseline does not allow fails.
+
+    A duplicate is new when its name is not in the baseline or a module defines it that the
+    baseline does not list for it. Without an audit section in the baseline nothing is allowed.
+    """
+    allowed = allowed or {}
+    known_dups: dict[str, list[str]] = allowed.get("duplicates") or {}
+    known_paths = set(allowed.get("unconfigured") or ())
+    offending: list[str] = []
+    for dup in audit["duplicates"]:
+        known = set(known_dups.get(dup["name"], ()))
+        for d in dup["definitions"]:
+            module = d["object"].partition(":")[0]
+            if module in known:
+                continue
+            others = ", ".join(o["object"] for o in dup["definitions"] if o is not d)
+            why = "new duplicate" if dup["name"] not in known_dups else "new definition of a duplicate"
+            offending.append(f"{d['file']}:{d['line']}: {why}: {dup['kind']} {d['object']}, also defined as {others}")
+    seen_paths = set()
+    for p in audit["unconfigured"]:
+        seen_paths.add(p["path"])
+        if p["path"] not in known_paths:
+            offending.append(f"{p['file']}:{p['line']}: new unconfigured re-export: {p['path']} -> {p['object']} "
+                             f"({p['via']}); add a rule for it, or allow it with --write-baseline")
+    gone = [f"duplicate {name}" for name in sorted(known_dups)
+            if name not in {d["name"] for d in audit["duplicates"]}]
+    gone += [f"unconfigured re-export {path}" for path in sorted(known_paths - seen_paths)]
+    return offending, gone

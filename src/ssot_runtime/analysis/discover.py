@@ -308,10 +308,10 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
     for rule in discovery.rules:
         legacy = rule.key.removesuffix(".*").partition(":")[0]
         if rule.key in keys:
-            kept.append((rule, f"{rule.key} is already in {path}"))
+            kept.append((rule, f"{rule.key} is already in {where(path)}"))
         elif rule.kind != "symbol" and resolve(legacy, exact, prefixes) is not None:
             owner = resolve(legacy, exact, prefixes)
-            kept.append((rule, f"{legacy} is already mapped by {owner[1].key if owner else ''} in {path}"))
+            kept.append((rule, f"{legacy} is already mapped by {owner[1].key if owner else ''} in {where(path)}"))
         else:
             added.append(rule)
             keys.add(rule.key)

@@ -51,8 +51,9 @@ def discover(
 
     if write and diff:
         raise CliError("--diff and --write exclude each other")
+    paths = _existing(paths)
     target = _target_file(config)
-    found = _discover.discover(_existing(paths))
+    found = _discover.discover(paths)
     where = PathMapper([], os.path.dirname(target))
     try:
         merged = _discover.merge(found, target, where)

@@ -160,7 +160,8 @@ def test_bad_input_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     (project / "ssot-runtime.toml").write_text('[redirects]\n"a" = 3\n')
     result = runner.invoke(app, ["discover", "app"])
     assert result.exit_code == 2 and "key 'redirects.a': the target must be a string, got 3" in result.stderr
-    assert runner.invoke(app, ["discover", "nowhere"]).stderr == "ssot-runtime: error: nowhere: no such file or folder\n"
+    missing = runner.invoke(app, ["discover", "nowhere"])
+    assert missing.stderr == "ssot-runtime: error: nowhere: no such file or folder\n"
     result = runner.invoke(app, ["discover", "app", "--diff", "--write"])
     assert result.exit_code == 2 and "--diff and --write exclude each other" in result.stderr
 

@@ -203,3 +203,47 @@ def test_differences_are_exactly_the_members_that_differ(a: dict[str, str], b: d
     expected = {n for n in public if a.get(n) != b.get(n)}
     assert {d["member"] for d in found} == expected
     assert differences([_definition(source(a), "m.a"), _definition(source(a), "m.b")]) == []
+
+
+# -- one file loaded under two module names: noted at exit ------------------------------------------
+
+def test_the_exit_note_groups_module_objects_by_file() -> None:
+    import types
+
+    from ssot_runtime.hook.duplicates import loaded_twice
+
+    first, second, alias = types.ModuleType("app.m"), types.ModuleType("m"), types.ModuleType("x")
+    for module in (first, second):
+        module.__file__ = "/src/app/m.py"
+        module.Thing = type("Thing", (), {"__module__": module.__name__})
+        module.Other = first.Thing  # an object of the other module: not defined by this one
+    alias.__file__ = "/src/x.py"
+    noted = loaded_twice({"app.m": first, "m": second, "x": alias, "x_again": alias, "odd": object()})
+    assert [(n.file, n.modules, n.classes) for n in noted] == [("/src/app/m.py", ("app.m", "m"), ("Thing",))]
+
+
+def test_a_file_imported_under_two_names_under_run(project: Path) -> None:
+    result = subprocess.run([CLI, "run", "--output", "twice", "--", sys.executable, "twice.py"], cwd=project,
+                            env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout == "False\n", result.stderr  # two class objects
+    doc = audit_json("app", "--traces", "twice")
+    assert doc["loaded_twice"] == [
+        {"file": "app/ws/__init__.py", "modules": ["app.ws", "ws"], "processes": 1, "classes": []},
+        {"file": "app/ws/websocket_manager.py", "modules": ["app.ws.websocket_manager", "ws.websocket_manager"],
+         "processes": 1, "classes": ["UnifiedWebSocketManager", "WebSocketManager"]}]
+    markdown = runner.invoke(app, ["audit", "app", "--traces", "twice", "--format", "markdown"]).stdout
+    assert "- `app/ws/websocket_manager.py` as `app.ws.websocket_manager`, `ws.websocket_manager` (1 process)" \
+        in markdown
+    # main.py imports each file once: nothing noted
+    run_main(project, "once")
+    assert audit_json("app", "--traces", "once")["loaded_twice"] == []
+
+
+def test_the_pytest_plugin_notes_it_too(project: Path) -> None:
+    (project / "test_twice.py").write_text("import runpy\n\ndef test_twice():\n    runpy.run_path('twice.py')\n")
+    env = clean_env(SSOT_RUNTIME_OUTPUT=str(project / "session"))
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_twice.py",
+                             "--ssot-runtime"], cwd=project, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [e["file"] for e in audit_json("app", "--traces", "session")["loaded_twice"]] == [
+        "app/ws/__init__.py", "app/ws/websocket_manager.py"]

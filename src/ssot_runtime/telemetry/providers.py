@@ -186,6 +186,11 @@ class Telemetry:
         meter.create_observable_gauge(PROCESS, callbacks=[lambda options: self._observe_process(generation)],
                                       unit="{use}", description="Per process under the hook: its legacy uses so far "
                                       "(0 for none), and when the hook started in it")
+        from ..hook.duplicates import LOADED_TWICE
+
+        meter.create_observable_gauge(LOADED_TWICE, callbacks=[lambda options: self._observe_twice(generation)],
+                                      unit="{module}", description="Per source file loaded under more than one "
+                                      "module name: the module objects made from it (noted at exit)")
         self._histogram = meter.create_histogram(DURATION, unit="s",
                                                  description="Time to load the canonical module on a first import")
         self._tracer = tracer_provider.get_tracer(SCOPE, _version())
@@ -251,6 +256,17 @@ class Telemetry:
             return []
         self._process_total = total
         return [Observation(total, {PROCESS_START: self.process_start_ns, "ssot.mode": self.config.mode})]
+
+    def _observe_twice(self, generation: int) -> Iterable[Any]:
+        """The files the hook noted at exit as loaded under two module names (nothing before exit)."""
+        from opentelemetry.metrics import Observation
+
+        from ..hook.duplicates import CLASSES, MODULES
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []
+        return [Observation(len(n.modules), {"code.file.path": n.file, MODULES: list(n.modules),
+                                             CLASSES: list(n.classes)}) for n in self.hook.loaded_twice]
 
     def pump(self) -> None:
         """Turn first imports recorded since the last call into the histogram and spans.

@@ -192,6 +192,33 @@ def test_discover_write_then_run_counts_what_the_hand_written_map_counts(tmp_pat
     assert ("app.ws.lazy", "WebSocketManager", "main.py", 20, "__main__.work", 3) in discovered
 
 
+def test_on_the_demo_before_its_consolidation_discover_writes_its_map(tmp_path: Path) -> None:
+    """The demo with its map removed and the shims it had before (tests/fixtures/demo-before) put back."""
+    demo = tmp_path / "demo"
+    shutil.copytree(ROOT / "sitecustomize_example", demo, ignore=shutil.ignore_patterns("__pycache__"))
+    cli(demo, "run", "--output", "by-hand", "--", sys.executable, "main.py")  # the demo's own map
+    config = demo / "ssot-runtime.toml"
+    text = config.read_text()
+    config.write_text(text[: text.index("[redirects]")] + text[text.index("[plan]"):])
+    shutil.copytree(FIXTURE.parent / "demo-before" / "chat", demo / "chat", dirs_exist_ok=True)
+    cli(demo, "discover", "chat", "--write")
+    rules = {r.key: (r.target, r.mode) for r in load_config(str(config)).rules}
+    assert rules == {
+        "chat.legacy.*": ("chat.core", "observe"),
+        "chat.core.interfaces:ManagerProtocol": ("chat.ws.protocols", None),
+        "chat.ws.manager_compat": ("chat.ws.websocket_manager", "observe"),
+        "chat.ws.unified_manager": ("chat.ws.websocket_manager", "observe"),
+        "chat.ws.unified_manager:UnifiedWebSocketManager": ("chat.ws.websocket_manager", "observe"),
+        "chat.ws.websocket_manager:ChatManager": ("chat.ws.websocket_manager", None),  # the demo's undeclared alias
+    }
+    cli(demo, "run", "--output", "discovered", "--", sys.executable, "main.py")
+    by_hand, discovered = sites(demo, "by-hand"), sites(demo, "discovered")
+    assert by_hand <= discovered and len(by_hand) == 10
+    # the one more: the shim's own star import reads the alias, which a rule now counts
+    assert discovered - by_hand == {("chat.ws.websocket_manager", "ChatManager", "chat/ws/manager_compat.py", 5,
+                                     "chat.ws.manager_compat.<module>", 1)}
+
+
 # -- numpy 2: numpy/core/ is PEP 562 shims that forward to numpy._core and warn ----------------------
 
 def numpy_folder() -> Path:

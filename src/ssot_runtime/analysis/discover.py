@@ -87,9 +87,9 @@ def discover(paths: Iterable[str], index: Index | None = None) -> Discovery:
         init = index.modules.get(package)
         file = init.file if init else _folder_file(index, package)
         children = len([m for m in index.modules if m.startswith(package + ".")])
+        modules = "1 module forwards" if children == 1 else f"{children} modules forward"
         result.rules.append(Proposal("prefix", f"{package}.*", f"{target}.*", OBSERVE, file, line,
-                                     f"package tree mirror: {children} modules under {package} forward to "
-                                     f"{target}"))
+                                     f"package tree mirror: {modules} from {package} to {target}"))
         for noted, reason in notes:
             mod = index.modules[noted]
             result.refused.append(Refusal(noted, mod.file, reason[0], f"{reason[1]}; covered by the prefix rule "

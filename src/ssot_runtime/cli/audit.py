@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
+from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
 
 
 def _existing(paths: list[str]) -> list[str]:

@@ -1,0 +1,83 @@
+"""What the parts of the hook ask of each other, as Protocols: the imports point one way only.
+
+A binding needs services of its hook (:class:`Host`), a module proxy needs its binding
+(:class:`BindingPort`), and the hook hands what it recorded to whatever exports it
+(:class:`Exporter`: telemetry, wired by :mod:`ssot_runtime.runtime`; the hook knows nothing of
+OpenTelemetry). Nothing here runs: these are types for mypy only.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import FrameType, ModuleType
+    from typing import Any, Protocol
+
+    from ..config import Config
+    from .frames import FrameClassifier
+    from .recorder import ImportTiming, Recorder, UseRecord
+
+    class Exporter(Protocol):
+        """Takes the hook's records out of the process (see ``telemetry.providers.Telemetry``)."""
+
+        def start(self, *, at_exit: bool = False) -> None: ...
+        def flush(self) -> None: ...
+        def shutdown(self) -> None: ...
+
+    class Recorded(Protocol):
+        """A hook as an exporter reads it."""
+
+        config: Config
+        recorder: Recorder
+        started_ns: int
+        loaded_twice: list[Any]  # files loaded under two module names, noted at exit (see duplicates)
+
+        def snapshot(self) -> tuple[UseRecord, ...]: ...
+        def import_timings(self) -> tuple[ImportTiming, ...]: ...
+
+    class Host(Protocol):
+        """A hook as its bindings use it: the rules, the recorder, the shared services."""
+
+        config: Config
+        recorder: Recorder
+        classifier: FrameClassifier
+        bindings: dict[str, Any]
+        live_bindings: dict[str, Any]
+        live_rules: dict[str, Any]
+        symbol_rules: dict[str, Any]
+        parents: set[str]
+
+        def internal_error(self) -> None: ...
+        def warn(self, message: str, frame: FrameType, *, always: bool) -> None: ...
+        def first_warning(self, key: object) -> bool: ...
+        def final_symbol(self, module: str, symbol: str) -> tuple[str, str]: ...
+        def legacy_path(self, entries: Sequence[str] = ()) -> list[str]: ...
+        def _others_spec(self, fullname: str, path: Sequence[str] | None,
+                         target: ModuleType | None) -> ModuleSpec | None: ...
+        def _parent_spec(self, fullname: str, path: Sequence[str] | None,
+                         target: ModuleType | None) -> ModuleSpec | None: ...
+
+    class BindingPort(Protocol):
+        """A legacy module's binding as its module proxy calls it (see ``binding.Binding``)."""
+
+        @property
+        def legacy(self) -> str: ...
+        @property
+        def mode(self) -> str: ...
+        @property
+        def canonical_name(self) -> str: ...
+        @property
+        def module(self) -> ModuleType | None: ...
+        @property
+        def target(self) -> ModuleType | None: ...
+
+        def new_site(self, table: Any, attr: str, frame: FrameType) -> None: ...
+        def spec_read(self, frame: FrameType, cache: Any) -> None: ...
+        def submodule_read(self, child: ModuleType, frame: FrameType, cache: Any) -> None: ...
+        def refuse_symbol(self, attr: str, frame: FrameType) -> None: ...
+        def attach_submodule(self, name: str, child: ModuleType) -> None: ...
+        def set(self, name: str, value: Any) -> None: ...
+        def delete(self, name: str) -> None: ...
+        def dir(self) -> list[str]: ...

@@ -44,34 +44,40 @@ def loaded_twice(modules: Mapping[str, object] | None = None) -> list[Noted]:
 
     if modules is None:
         modules = sys.modules
-    by_file: dict[str, dict[int, tuple[str, object]]] = {}
-    for name, module in list(modules.items()):
+    entries = list(modules.items())
+    owner: dict[str, object] = {}  # file -> the first module object seen for it
+    twice: dict[str, dict[int, object]] = {}  # only files with a second object: rare, built only then
+    for _name, module in entries:
         namespace = getattr(module, "__dict__", None)  # the dict itself: no __getattr__, no property runs
         if type(namespace) is not dict:
             continue
         file = namespace.get("__file__")
         if type(file) is not str:
             continue
-        objects = by_file.get(file)
-        if objects is None:
-            by_file[file] = {id(module): (name, module)}
-        elif id(module) not in objects:
-            objects[id(module)] = (name, module)
+        first = owner.setdefault(file, module)
+        if first is not module:
+            twice.setdefault(file, {id(first): first})[id(module)] = module
+    if not twice:
+        return []
+    names: dict[int, list[str]] = {}
+    wanted = {key for objects in twice.values() for key in objects}
+    for name, module in entries:  # the names sys.modules holds them under (one object may have two)
+        if id(module) in wanted:
+            names.setdefault(id(module), []).append(name)
     noted = []
-    for file, objects in by_file.items():
-        if len(objects) < 2:
-            continue
-        names = sorted(name for name, _ in objects.values())
-        noted.append(Noted(file, tuple(names), _twice(list(objects.values()))))
-    noted.sort(key=lambda n: n.file)
+    for file, objects in sorted(twice.items()):
+        named = [(min(names[key]), module) for key, module in objects.items()]
+        noted.append(Noted(file, tuple(sorted(n for n, _ in named)), _twice(named)))
     return noted
 
 
 def _twice(objects: list[tuple[str, object]]) -> tuple[str, ...]:
     """Classes that each module object defines itself (``__module__`` is its own name): two class objects."""
     seen: dict[str, int] = {}
-    for name, module in objects:
-        for attr, value in list(vars(module).items()):
-            if isinstance(value, type) and value.__dict__.get("__module__") == name:
+    for _name, module in objects:
+        namespace = vars(module)
+        own = namespace.get("__name__")  # what its classes' __module__ says (a sys.modules key may differ)
+        for attr, value in list(namespace.items()):
+            if isinstance(value, type) and value.__dict__.get("__module__") == own:
                 seen[attr] = seen.get(attr, 0) + 1
     return tuple(sorted(attr for attr, count in seen.items() if count > 1))

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ssot_runtime.analysis.discover import discover, merge
+from ssot_runtime.analysis.sources import build_index
 from ssot_runtime.cli import app
 from ssot_runtime.config import load_config
 
@@ -80,6 +81,50 @@ def test_a_shim_whose_target_is_missing_is_refused(tmp_path: Path) -> None:
     assert found.rules == []
     assert [(r.module, r.line, r.reason) for r in found.refused] == [
         ("old", 1, "shim forwarding to gone.module, which is not found")]
+
+
+SHIMS = {
+    # name: (source, the rules (key, to, mode), the refusal reason or None)
+    "try_import": ("try:\n    from new.mod import Thing\nexcept ImportError:\n    Thing = None\n", [],
+                   "shim with logic beyond forwarding: a try statement"),
+    "two_targets": ("import importlib, warnings\nwarnings.warn('old', DeprecationWarning)\ndef __getattr__(name):\n"
+                    "    if name == 'A':\n        return getattr(importlib.import_module('new.mod'), name)\n"
+                    "    return getattr(importlib.import_module('new.other'), name)\n", [],
+                    "shim with logic beyond forwarding: __getattr__ forwards to 2 modules: new.mod, new.other"),
+    "table": ("from importlib import import_module\n_MOVED = {'Old': ('new.mod', 'Thing')}\n"
+              "def __getattr__(name):\n    module, symbol = _MOVED[name]\n"
+              "    return getattr(import_module(module), symbol)\n",
+              [("table", "new.mod", "observe"), ("table:Old", "new.mod:Thing", "observe")], None),
+    "typed": ("from typing import TYPE_CHECKING\nfrom new.mod import Thing\nif TYPE_CHECKING:\n"
+              "    from new.other import Other\n__all__ = ['Thing']\n", [("typed", "new.mod", "observe")], None),
+    "helper": ("from new.warn_helpers import moved\nfrom new.mod import *\nmoved('helper')\n",
+               [("helper", "new.mod", "observe")], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIMS))
+def test_one_shim(tmp_path: Path, name: str) -> None:
+    source, rules, refused = SHIMS[name]
+    (tmp_path / "new").mkdir()
+    for module in ("__init__", "mod", "other"):
+        (tmp_path / "new" / f"{module}.py").write_text("class Thing: ...\nclass Other: ...\nclass A: ...\n")
+    (tmp_path / "new" / "warn_helpers.py").write_text(
+        "import warnings\n\ndef moved(name):\n    if name:\n        text = f'{name} moved'\n"
+        "    warnings.warn(text, DeprecationWarning, stacklevel=3)\n")
+    (tmp_path / f"{name}.py").write_text(source)
+    found = discover([str(tmp_path / f"{name}.py")], build_index([str(tmp_path / f"{name}.py"),
+                                                                  str(tmp_path / "new")]))
+    assert [(r.key, r.to, r.mode) for r in found.rules] == rules
+    assert [r.reason for r in found.refused] == ([refused] if refused else [])
+
+
+def test_a_src_layout_names_modules_from_src(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pkg" / "new.py").write_text("class Thing: ...\n")
+    (tmp_path / "src" / "pkg" / "old.py").write_text("from pkg.new import *\n")
+    found = discover([str(tmp_path)])
+    assert [(r.key, r.to) for r in found.rules] == [("pkg.old", "pkg.new")]
 
 
 EXISTING = """\

@@ -43,7 +43,8 @@ def offered(module: Module, index: Index) -> dict[str, tuple[int, str]]:
     exported = set(module.all_names or ())
     whole = module.shim or module.is_package
     for name, binding in module.bindings.items():
-        if binding.symbol is None and binding.module.split(".")[0] in ("warnings", "sys", "importlib", "typing"):
+        if (binding.symbol is None and binding.module.split(".")[0] in ("warnings", "sys", "importlib", "typing")) \
+                or name in module.plumbing:
             continue
         if binding.how in ("alias", "__getattr__", "globals"):
             how = {"alias": "alias line", "__getattr__": "__getattr__", "globals": "globals()"}[binding.how]

@@ -61,6 +61,7 @@ class Module:
     all_names: list[str] | None = None
     loaded_names: frozenset[str] = frozenset()  # names the module's own code reads (of its renamed imports)
     warn_helpers: set[str] = field(default_factory=set)  # its functions that only warn
+    plumbing: set[str] = field(default_factory=set)  # names it imports to warn with: no re-export
     read: bool = False
     forwards_to: str | None = None  # the module a shim (or its __getattr__) forwards everything to
     forwards_line: int = 0
@@ -68,6 +69,7 @@ class Module:
     logic: list[tuple[int, str]] = field(default_factory=list)  # what it does beyond forwarding
     constants: dict[str, tuple[int, object]] = field(default_factory=dict)
     warns: bool = False  # calls warnings.warn (or a helper that only warns) at import
+    imports_in_logic: bool = False  # imports inside a try/if/...: a shim that chooses, when it defines nothing
     error: str | None = None  # a file that does not parse
 
     @property
@@ -86,9 +88,11 @@ class Module:
     @property
     def looks_like_shim(self) -> bool:
         """Forwarding all of itself (``__getattr__`` to one module, ``sys.modules``, a star import outside a
-        package ``__init__``, in a module that defines nothing) or warning at import: a shim, whatever else
-        it does."""
-        return bool(self.forwards_to or self.warns or (self.stars and not self.is_package and not self.definitions))
+        package ``__init__``, or imports inside a ``try``/``if``, in a module that defines nothing) or
+        warning at import: a shim, whatever else it does."""
+        if self.definitions:
+            return bool(self.forwards_to or self.warns)
+        return bool(self.forwards_to or self.warns or (self.stars and not self.is_package) or self.imports_in_logic)
 
     @property
     def parent(self) -> str:
@@ -99,7 +103,8 @@ class Module:
         if self.all_names is not None:
             return list(self.all_names)
         return [name for name, b in self.bindings.items()
-                if not name.startswith("_") and not (b.symbol is None and b.module in _PLUMBING)]
+                if not name.startswith("_") and name not in self.plumbing
+                and b.module.split(".")[0] not in _PLUMBING]
 
 
 @dataclass
@@ -168,12 +173,16 @@ def module_files(paths: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
             yield _name(path, _root_of(folder)), path, os.path.basename(path) == "__init__.py"
             continue
         root = _root_of(path) if os.path.isfile(os.path.join(path, "__init__.py")) else path
+        # A src/ layout: src/ is the import root of what is below it (as for `config`'s checks).
+        src = os.path.join(path, "src")
+        src_root = src if os.path.isdir(src) and not os.path.isfile(os.path.join(src, "__init__.py")) else None
         for folder, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d.isidentifier())
             for file in sorted(files):
                 full = os.path.join(folder, file)
                 if file.endswith(".py") or file.endswith(_EXTENSIONS):
-                    name = _name(full, root)
+                    below_src = src_root is not None and full.startswith(src_root + os.sep)
+                    name = _name(full, src_root if below_src and src_root else root)
                     if name and all(part.isidentifier() for part in name.split(".")):
                         yield name, full, file == "__init__.py"
 
@@ -220,6 +229,7 @@ def build_index(paths: Iterable[str]) -> Index:
     index = Index()
     roots = [_root_of(os.path.abspath(p) if os.path.isdir(p) else os.path.dirname(os.path.abspath(p)))
              for p in paths]
+    roots += [os.path.join(os.path.abspath(p), "src") for p in paths if os.path.isdir(os.path.join(p, "src"))]
     index.roots = list(dict.fromkeys([*roots, *(os.path.abspath(p) for p in sys.path if p and os.path.isdir(p))]))
     for name, file, is_package in module_files(paths):
         if file.endswith(_EXTENSIONS):
@@ -346,8 +356,10 @@ class _Reader:
         if name in self.warn_names or name in self.warn_helpers:
             return True
         binding = self.m.bindings.get(parts[0])
-        if len(parts) == 1 and binding is not None and binding.symbol is not None:
-            return self.index.warn_helper(binding.module, binding.symbol)
+        if len(parts) == 1 and binding is not None and binding.symbol is not None and \
+                self.index.warn_helper(binding.module, binding.symbol):
+            self.m.plumbing.add(parts[0])
+            return True
         return False
 
     def _logic(self, line: int, what: str) -> None:
@@ -390,6 +402,8 @@ class _Reader:
                 continue
             kind = type(node).__name__.lower()
             self._logic(node.lineno, f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} statement")
+            if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(node)):
+                m.imports_in_logic = True
 
     def _definition(self, node: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         m = self.m
@@ -503,7 +517,8 @@ class _GetattrReader:
             for name, (module, symbol) in self.named.items():
                 m.bindings.setdefault(name, Binding(name, module, symbol if symbol is not None else name,
                                                     self.node.lineno, "__getattr__", (symbol or name) != name))
-            m.evidence.append(f"__getattr__ forwarding {len(self.named)} names (line {self.node.lineno})")
+            names = "1 name" if len(self.named) == 1 else f"{len(self.named)} names"
+            m.evidence.append(f"__getattr__ forwarding {names} (line {self.node.lineno})")
         targets = list(dict.fromkeys(self.targets))
         if len(targets) == 1:
             m.forwards_to, m.forwards_line = targets[0], self.node.lineno

@@ -69,23 +69,29 @@ def offered(module: Module, index: Index) -> dict[str, tuple[int, str]]:
     return names
 
 
-def _rule_for(module: str, symbol: str, rules: list[Rule]) -> Rule | None:
-    """The configured rule that makes ``module.symbol`` a legacy path, or None."""
-    from ..config import resolve
+class _Rules:
+    """Which configured rule makes ``module.symbol`` a legacy path (the lookups built once)."""
 
-    for rule in rules:
-        if rule.symbol is not None and (rule.legacy, rule.symbol) == (module, symbol):
+    def __init__(self, rules: list[Rule]) -> None:
+        self.symbols = {(r.legacy, r.symbol): r for r in rules if r.symbol is not None}
+        self.exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
+        self.prefixes = {r.legacy: r for r in rules if r.prefix}
+
+    def rule_for(self, module: str, symbol: str) -> Rule | None:
+        from ..config import resolve
+
+        rule = self.symbols.get((module, symbol))
+        if rule is not None:
             return rule
-    exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
-    prefixes = {r.legacy: r for r in rules if r.prefix}
-    found = resolve(module, exact, prefixes)
-    return found[1] if found else None
+        found = resolve(module, self.exact, self.prefixes)
+        return found[1] if found else None
 
 
 def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
                 where: Callable[[str], str] = str, paths: list[str] | None = None) -> dict[str, Any]:
     """The ``ssot-runtime/audit/v1`` document (keys may be added later, none removed)."""
     rules = list(cfg.rules)
+    lookup = _Rules(rules)
     reach: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for name, module in sorted(index.modules.items()):
         for symbol, definition in module.definitions.items():
@@ -98,11 +104,11 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
             found = index.resolve(name, symbol)
             if found is None or found == (name, symbol):
                 continue
-            rule = _rule_for(name, symbol, rules)
+            rule = lookup.rule_for(name, symbol)
             reach[found][f"{name}:{symbol}"] = {
                 "path": f"{name}:{symbol}", "how": CONFIGURED if rule else UNCONFIGURED,
                 "rule": rule.key if rule else None, "file": where(module.file), "line": line, "via": how}
-    _configured_paths(index, rules, reach)
+    _configured_paths(index, rules, reach, lookup)
     objects: list[dict[str, Any]] = []
     for (home, symbol), reached in reach.items():
         defined = index.modules[home].definitions.get(symbol)
@@ -136,8 +142,8 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
     }
 
 
-def _configured_paths(index: Index, rules: list[Rule], reach: dict[tuple[str, str], dict[str, dict[str, Any]]]
-                      ) -> None:
+def _configured_paths(index: Index, rules: list[Rule], reach: dict[tuple[str, str], dict[str, dict[str, Any]]],
+                      lookup: _Rules) -> None:
     """Legacy paths of the configuration that no file in the tree spells (their modules are gone)."""
     for rule in rules:
         if rule.symbol is not None:
@@ -156,8 +162,7 @@ def _configured_paths(index: Index, rules: list[Rule], reach: dict[tuple[str, st
             if module is None or legacy in index.modules:
                 continue  # a legacy module still on disk spells its own paths
             for symbol in [*module.definitions, *offered(module, index)]:
-                if symbol.startswith("_") or any(r.symbol is not None and (r.legacy, r.symbol) == (legacy, symbol)
-                                                 for r in rules):
+                if symbol.startswith("_") or (legacy, symbol) in lookup.symbols:
                     continue
                 found = index.resolve(target, symbol)
                 if found is not None:

@@ -226,6 +226,12 @@ def test_a_file_imported_under_two_names_under_run(project: Path) -> None:
     result = subprocess.run([CLI, "run", "--output", "twice", "--", sys.executable, "twice.py"], cwd=project,
                             env=clean_env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout == "False\n", result.stderr  # two class objects
+    assert f"ssot-runtime: 2 files loaded under two module names (a module object and a class " \
+           f"object per name each; see " \
+           f"ssot-runtime audit --traces {project / 'twice'}):\n" \
+           f"  {project / 'app/ws/__init__.py'}: app.ws, ws\n" \
+           f"  {project / 'app/ws/websocket_manager.py'}: app.ws.websocket_manager, ws.websocket_manager\n" \
+        in result.stderr
     doc = audit_json("app", "--traces", "twice")
     assert doc["loaded_twice"] == [
         {"file": "app/ws/__init__.py", "modules": ["app.ws", "ws"], "processes": 1, "classes": []},

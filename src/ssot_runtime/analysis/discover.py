@@ -288,7 +288,8 @@ class Merge:
 def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
           today: dt.date | None = None) -> Merge:
     """The configuration file's text with the discovered rules added; the rules already there stay."""
-    from ..config import _read_toml, _tool_section, parse_config, resolve
+    from ..config import parse_config, resolve
+    from ..config.load import _read_toml, _tool_section
 
     pyproject = os.path.basename(path) == "pyproject.toml"
     before = ""
@@ -335,7 +336,7 @@ def _parse_text(text: str, path: str, pyproject: bool) -> dict[str, object]:
         import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     data = tomllib.loads(text)
     if pyproject:
-        from ..config import _tool_section
+        from ..config.load import _tool_section
 
         section = _tool_section(data)
         return section if isinstance(section, dict) else {}

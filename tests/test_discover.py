@@ -286,7 +286,10 @@ def test_numpy_core_is_one_prefix_rule() -> None:
     notes = {r.module: r.reason for r in found.refused if r.module.startswith("numpy.core")}
     assert notes["numpy.core._internal"] == ("defines function _reconstruct; covered by the prefix rule numpy.core.* "
                                              "(observe mode keeps its own code running)")
-    assert set(notes) == {"numpy.core", "numpy.core._internal", "numpy.core._multiarray_umath"}
+    # (which others keep code of their own depends on numpy's version: 2.4 has these three)
+    assert {"numpy.core", "numpy.core._internal"} <= set(notes)
+    assert all(reason.endswith("covered by the prefix rule numpy.core.* (observe mode keeps its own code running)")
+               for reason in notes.values())
 
 
 def test_numpy_discovered_rule_counts_uses_of_numpy_core(tmp_path: Path) -> None:

@@ -347,3 +347,54 @@ def test_merge_keeps_any_file_as_it_was(before: list[str], rules: list[str], aft
     assert new[: len(old)] == old  # the rules there before, unchanged
     assert {r.key for r in new} == {r.key for r in old} | {e[0] for e in EXPECTED if not any(
         e[0].removesuffix(".*") == r.legacy for r in old)} | {r.key for r in old}
+
+
+# -- what makes a shim, for any mix of forwarding lines ---------------------------------------------
+
+_FORWARDING = [
+    '"""Moved to new.mod."""',
+    "import warnings",
+    "from new.mod import Thing",
+    "from new.mod import Thing as OldThing",
+    "from new import mod as _mod\nAlias = _mod.Thing",
+    "from new.mod import *",
+    "__all__ = ['Thing']",
+    "warnings.warn('moved', DeprecationWarning, stacklevel=2)",
+    "del warnings",
+]
+
+
+@settings(max_examples=80, deadline=None)
+@given(lines=st.lists(st.sampled_from(_FORWARDING), min_size=1, unique=True),
+       logic=st.sampled_from([None, "def helper():\n    return 1", "if True:\n    from new.mod import Thing",
+                              "VALUE = compute()"]))
+def test_forwarding_lines_make_a_shim_and_logic_never_gets_a_rule(lines: list[str], logic: str | None) -> None:
+    import tempfile
+
+    body = [line for line in lines if line != "del warnings" or "import warnings" in lines]
+    if "warnings.warn('moved', DeprecationWarning, stacklevel=2)" in body and "import warnings" not in body:
+        body.insert(0, "import warnings")
+    if "del warnings" in body:  # after its last use
+        body.remove("del warnings")
+        body.append("del warnings")
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "new").mkdir()
+        (root / "new" / "__init__.py").write_text("")
+        (root / "new" / "mod.py").write_text("class Thing: ...\n")
+        (root / "old.py").write_text("\n".join([*body, *([logic] if logic else [])]) + "\n")
+        index = build_index([str(root / "old.py"), str(root / "new")])
+        found = discover([str(root / "old.py")], index)
+    module_rules = [(r.key, r.to) for r in found.rules if r.kind == "module"]
+    takes = any(line.startswith("from new") for line in body)  # names bound from new.mod
+    warns = any("warn(" in line for line in body)
+    star = "from new.mod import *" in body
+    if logic is None:
+        assert module_rules == ([("old", "new.mod")] if takes else [])
+        # __all__ naming what it never binds: a shim that takes nothing, refused with that reason
+        lacks = "__all__ = ['Thing']" in body and not takes
+        assert [r.reason for r in found.refused] == (["shim that takes no name from another module"] if lacks else [])
+    else:
+        assert module_rules == []  # logic beyond forwarding: no module rule, ever
+        refused = warns or (not logic.startswith("def") and (star or logic.startswith("if")))
+        assert [r.module for r in found.refused] == (["old"] if refused else [])

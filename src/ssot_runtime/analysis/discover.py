@@ -135,7 +135,8 @@ def target_of(module: Module) -> str | None:
     stars = list(dict.fromkeys(s for s, _ in module.stars))
     if len(stars) == 1:
         return stars[0]
-    sources = Counter(b.module for n, b in module.bindings.items() if n in module.public() and b.symbol is not None)
+    offered = module.names()
+    sources = Counter(b.module for n, b in module.bindings.items() if n in offered and b.symbol is not None)
     sources.update(stars)
     if not sources:
         return None
@@ -150,7 +151,7 @@ def _forward_line(module: Module, target: str | None = None) -> int:
     if module.forwards_line:
         return module.forwards_line
     lines = [line for source, line in module.stars if target in (None, source)] + [
-        b.line for name, b in module.bindings.items() if target in (None, b.module) and name in module.public()]
+        b.line for name, b in module.bindings.items() if target in (None, b.module) and name in module.names()]
     return min(lines) if lines else 1
 
 
@@ -193,7 +194,8 @@ def _mirrors(index: Index) -> dict[str, tuple[str, int, list[tuple[str, tuple[in
         line = 1
         if init is not None:
             init_target = init.forwards_to or target_of(init)
-            empty = not init.public() and not init.stars and not init.forwards_to and not init.definitions
+            bound = [n for n in init.names() if n in init.bindings]  # __all__ may list the submodules
+            empty = not bound and not init.stars and not init.forwards_to and not init.definitions
             if not empty and init_target != target:
                 continue
             line = _forward_line(init) if not empty else 1
@@ -211,8 +213,10 @@ def _describe(module: Module) -> str:
 def _shim_rules(module: Module, index: Index, refused: list[Refusal]) -> list[Proposal]:
     target = target_of(module)
     if target is None:
+        taken = any(b.symbol is not None for n, b in module.bindings.items() if n in module.names())
         refused.append(Refusal(module.name, module.file, _forward_line(module),
-                               "shim whose names come from several modules equally: no one module to map it to"))
+                               "shim whose names come from several modules equally: no one module to map it to"
+                               if taken else "shim that takes no name from another module"))
         return []
     if not index.exists(target):
         refused.append(Refusal(module.name, module.file, _forward_line(module),
@@ -226,7 +230,7 @@ def _shim_rules(module: Module, index: Index, refused: list[Refusal]) -> list[Pr
 def _renames(module: Module, index: Index, module_rule: str | None) -> list[Proposal]:
     """A shim's names taken under another name, or from another module than its module rule's target."""
     rules = []
-    for name in module.public():
+    for name in module.names():
         binding = module.bindings.get(name)
         if binding is None or binding.symbol is None:
             continue

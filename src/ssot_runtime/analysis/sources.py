@@ -83,7 +83,7 @@ class Module:
             return False
         if self.is_package and not (self.forwards_to or self.warns):
             return False
-        return bool(self.public() or self.stars or self.forwards_to)
+        return bool(self.names() or self.stars or self.forwards_to)
 
     @property
     def looks_like_shim(self) -> bool:
@@ -97,6 +97,13 @@ class Module:
     @property
     def parent(self) -> str:
         return self.name.rpartition(".")[0]
+
+    def names(self) -> list[str]:
+        """What a shim offers: ``__all__`` and every name it binds that is neither private nor plumbing."""
+        bound = [name for name, b in self.bindings.items()
+                 if not name.startswith("_") and name not in self.plumbing
+                 and b.module.split(".")[0] not in _PLUMBING]
+        return list(dict.fromkeys([*(self.all_names or ()), *bound]))
 
     def public(self) -> list[str]:
         """The names the module offers: ``__all__``, else its bindings that are no plumbing."""
@@ -368,9 +375,9 @@ class _Reader:
     # -- the body ---------------------------------------------------------------------------------
     def body(self, body: list[ast.stmt]) -> None:
         m = self.m
-        for index, node in enumerate(body):
-            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and index == 0:
-                continue  # the docstring
+        for node in body:
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+                continue  # the docstring, or a string (or `...`) anywhere else: it does nothing
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 continue
             if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):

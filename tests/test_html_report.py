@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ssot_runtime._config import parse_config
-from ssot_runtime._report import build_report
-from ssot_runtime._traces import Filters, read
 from ssot_runtime.analysis import html
+from ssot_runtime.analysis.report import build_report
 from ssot_runtime.cli import app
+from ssot_runtime.config import parse_config
+from ssot_runtime.traces.read import Filters, read
 from ssot_runtime.traces.timeline import Timeline
 
 from .history import CONFIG, write_history

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ssot_runtime._traces import Filters, read
 from ssot_runtime.cli import app
+from ssot_runtime.traces.read import Filters, read
 from ssot_runtime.traces.timeline import Timeline
 
 from .history import CONFIG, HOUR_NS, START, write_history

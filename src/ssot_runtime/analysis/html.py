@@ -18,15 +18,15 @@ import html
 import json
 from importlib import resources
 
-from .._coverage import plural, summary
+from ..traces.coverage import plural, summary
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from .._config import Config, Rule
-    from .._traces import Aggregate
+    from ..config import Config, Rule
+    from ..traces.read import Aggregate
 
 PAGE_SIZE = 50
 DAY_NS = 86_400 * 10**9
@@ -70,7 +70,7 @@ class Rules:
         self.symbols = [r for r in rules if r.symbol is not None]
 
     def find(self, legacy: str) -> list[Rule]:
-        from .._config import resolve
+        from ..config import resolve
 
         found = resolve(legacy, self.exact, self.prefixes)
         rules = [found[1]] if found else []
@@ -168,7 +168,7 @@ def spark(values: list[int], *, width: int = 120, height: int = 24) -> str:
 def _plan(report: dict[str, Any], cfg: Config | None, root: str | None) -> dict[str, Any] | None:
     if cfg is None or root is None or not cfg.rules:
         return None
-    from .._plan import build_plan
+    from .plan import build_plan
 
     return build_plan(report, cfg, root=root)
 
@@ -205,8 +205,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
            root: str | None = None, cfg: Config | None = None, today: dt.date | None = None) -> str:
     """The page. ``cfg`` (else the configuration ``config`` names or the one found) gives the rules."""
     if cfg is None:
-        from .._config import load_config
-        from .._errors import ConfigError
+        from ..config import load_config
+        from ..errors import ConfigError
 
         try:
             cfg = load_config(config)

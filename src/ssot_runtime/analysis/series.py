@@ -41,7 +41,7 @@ def render_table(series: dict[str, Any], *, console: Any = None) -> str:
     from rich.console import Console
     from rich.table import Table
 
-    from .._coverage import plural
+    from ..traces.coverage import plural
 
     buffer = io.StringIO()
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)

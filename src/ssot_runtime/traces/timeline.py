@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._traces import Aggregate
+    from .read import Aggregate
 
 SCHEMA = "ssot-runtime/series/v1"
 BY = ("hour", "day", "week")

@@ -126,7 +126,7 @@ def chart(labels: list[str], values: list[int], *, title: str, width: int = 760,
              f'<text class="tick" x="{left - 6}" y="{top + plot_h}" text-anchor="end">0</text>']
     if processes is not None and any(processes):
         most = max(processes)
-        bar = max(1.0, plot_w / max(n, 1) * 0.6)
+        bar = min(24.0, max(1.0, plot_w / max(n, 1) * 0.6))
         for i, count in enumerate(processes):
             h = plot_h * 0.25 * count / most
             parts.append(f'<rect class="proc" x="{x(i) - bar / 2:.1f}" y="{top + plot_h - h:.1f}" '
@@ -162,7 +162,8 @@ def spark(values: list[int], *, width: int = 120, height: int = 24) -> str:
     step = width / (n - 1) if n > 1 else 0
     coords = " ".join(f"{i * step:.1f},{height - 2 - (height - 4) * v / high:.1f}" for i, v in enumerate(values))
     return (f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-            f'><polyline points="{coords}"/></svg>')
+            f'><polyline points="{coords}"/>'
+            + (f'<circle cx="{width / 2}" cy="{height / 2}" r="2.5"/>' if n == 1 else "") + "</svg>")
 
 
 def _plan(report: dict[str, Any], cfg: Config | None, root: str | None) -> dict[str, Any] | None:

@@ -92,17 +92,18 @@ class Rules:
         return out
 
 
-def deadline(rule: Rule, today: dt.date) -> str:
-    """``remove_after 2026-12-31 (30 days left)``, or an overdue one marked for the eye and the tests."""
+def deadline(rule: Rule, today: dt.date, *, short: bool = False) -> str:
+    """``remove after 2026-12-31 (30 days left)``, or an overdue one marked for the eye and the tests."""
     if rule.remove_after is None:
         return ""
     left = (rule.remove_after - today).days
+    prefix = "" if short else "remove after "
     if left < 0:
-        return (f'<span class="deadline overdue">remove after {rule.remove_after.isoformat()}: overdue by '
+        return (f'<span class="deadline overdue">{prefix}{rule.remove_after.isoformat()}: overdue by '
                 f'{plural(-left, "day")}</span>')
     when = "today" if left == 0 else f"{plural(left, 'day')} left"
     soon = " soon" if left <= 14 else ""
-    return f'<span class="deadline{soon}">remove after {rule.remove_after.isoformat()} ({when})</span>'
+    return f'<span class="deadline{soon}">{prefix}{rule.remove_after.isoformat()} ({when})</span>'
 
 
 def chart(labels: list[str], values: list[int], *, title: str, width: int = 760, height: int = 220,
@@ -143,7 +144,7 @@ def chart(labels: list[str], values: list[int], *, title: str, width: int = 760,
                          f'{plural(v, "use")}{extra}</title></circle>')
         ticks = sorted({0, n - 1, *range(0, n, max(1, n // 6))})
         for i in ticks:
-            if i == n - 1 or n - 1 - i >= max(1, n // 12):
+            if i == n - 1 or x(n - 1) - x(i) >= 130:  # room for the last label, drawn leftwards
                 anchor = "end" if i == n - 1 and n > 1 else "start" if i == 0 and n > 1 else "middle"
                 parts.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 12}" text-anchor="{anchor}">'
                              f'{_E(_short(labels[i]))}</text>')
@@ -241,7 +242,7 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
     out.append("</section>")
     # Overview
     out.append('<section id="overview"><h2>Paths</h2><table class="overview"><thead><tr><th>legacy path</th>'
-               "<th>target</th><th>mode</th><th>uses</th><th>sites</th><th>last seen</th><th>deadline</th>"
+               "<th>target</th><th>mode</th><th>uses</th><th>sites</th><th>last seen</th><th>remove after</th>"
                f"<th>per {by}</th></tr></thead><tbody>")
     details = []
     data: list[dict[str, Any]] = []
@@ -255,7 +256,7 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
             target = rule.target + legacy[len(rule.legacy):]
         line = per_path.get(legacy, {"uses": [0] * len(labels), "last_use": None})
         anchor = f"p{number}"
-        limit = deadline(rule, today) if rule is not None else ""
+        limit = deadline(rule, today, short=True) if rule is not None else ""
         out.append(f'<tr><td><a href="#{anchor}"><code>{_E(legacy)}</code></a></td><td><code>{_E(target)}</code>'
                    f'</td><td>{_E(mode)}</td><td class="num">{path["uses"]}</td><td class="num">'
                    f'{path["sites_count"]}</td><td class="nowrap">{_E((path["last_seen"] or "")[:10])}</td>'

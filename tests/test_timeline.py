@@ -172,3 +172,21 @@ def test_output_writes_the_series_and_says_where(tmp_path: Path, history: tuple[
     bad = runner.invoke(app, ["report", str(root / "traces"), "--output", str(tmp_path / "no" / "such" / "r.txt")])
     assert bad.exit_code == 2
     assert bad.output.startswith(f"ssot-runtime: error: --output {tmp_path / 'no' / 'such' / 'r.txt'}: cannot write")
+
+
+def test_the_series_schema_is_documented_key_by_key(history: tuple[Path, dict[str, list[int]]]) -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "report-schema.md").read_text()
+    doc = series(str(history[0] / "traces"), "--by", "day")
+
+    def keys(value: Any, prefix: str = "") -> set[str]:
+        found: set[str] = set()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found |= {f"{prefix}{key}"} | keys(item, f"{prefix}{key}.")
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            found |= keys(value[0], f"{prefix[:-1]}[].")
+        return found
+
+    section = text.split("ssot-runtime/series/v1", 1)[1]
+    for key in keys(doc):
+        assert f"`{key}`" in section, key

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from .config import Config, Rule, load_config, parse_config
 from .errors import ConfigError, LegacyImportError, LegacyImportWarning, SsotRuntimeError
-from .hook.hook import Hook
 from .hook.recorder import ImportTiming, UseRecord
-from .runtime import active_hook, install, process_startup, tracking
+from .runtime import Hook, active_hook, install, process_startup, tracking
+from .version import __version__ as __version__
 
 __all__ = [
     "Config",
@@ -35,4 +35,3 @@ __all__ = [
     "process_startup",
     "tracking",
 ]
-__version__ = "0.1.0"

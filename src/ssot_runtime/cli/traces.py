@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..analysis.report import PathMapper
-from . import FORMATS, CliError, Command, app, handles_errors
+from .app import FORMATS, CliError, Command, app, handles_errors
 from .read import OptionError, progress_bar, project_root, read_traces, skipped_message, time_option
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."

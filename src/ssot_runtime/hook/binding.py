@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..config import Rule
-    from .hook import Hook
+    from .ports import Host
 
     Action = Callable[[], object]
 
@@ -44,7 +44,7 @@ class Binding:
     __slots__ = ("canonical_name", "children", "hook", "legacy", "load_ns", "mode", "module", "namespace",
                  "probe", "renames", "rule", "target")
 
-    def __init__(self, hook: Hook, legacy: str, canonical_name: str, rule: Rule, mode: str) -> None:
+    def __init__(self, hook: Host, legacy: str, canonical_name: str, rule: Rule, mode: str) -> None:
         self.hook = hook
         self.legacy = legacy
         self.canonical_name = canonical_name
@@ -506,7 +506,7 @@ class Binding:
         return sorted({*source, *self.renames})
 
 
-def _record_deferred(hook: Hook, legacy: str, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
+def _record_deferred(hook: Host, legacy: str, code: CodeType, lasti: int, f_globals: dict[str, Any], count: bool,
                      load_ns: tuple[int, int], seen: float) -> None:
     """A first import kept by :meth:`Binding.first_import`, recorded by its legacy module's binding.
 

@@ -21,10 +21,12 @@ if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, loggi
     from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
     from types import FrameType, ModuleType
-    from typing import Any
+    from typing import Any, TypeVar
 
     from ..config import Config, Rule
-    from ..telemetry.providers import Telemetry
+    from .ports import Exporter
+
+    H = TypeVar("H", bound="BaseHook")
     from .recorder import ImportTiming, UseRecord
 else:
     ModuleSpec = type(sys.__spec__)  # importlib.machinery.ModuleSpec, without importing it
@@ -109,7 +111,7 @@ class RedirectFinder:
 
     __slots__ = ("_known", "hook")
 
-    def __init__(self, hook: Hook) -> None:
+    def __init__(self, hook: BaseHook) -> None:
         self.hook = hook
         self._known = hook.known
 
@@ -148,8 +150,12 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
     return ObserveLoader(loader)
 
 
-class Hook:
-    """An installed (or installable) redirect hook; :func:`ssot_runtime.install` returns one."""
+class BaseHook:
+    """The redirect hook without export: what it records stays in the process.
+
+    :class:`ssot_runtime.Hook` (what :func:`ssot_runtime.install` returns) adds telemetry by
+    overriding :meth:`new_exporter`.
+    """
 
     def __init__(self, config: Config, *, recorder: Recorder | None = None) -> None:
         self.config = config
@@ -184,7 +190,7 @@ class Hook:
         self._resolved: dict[str, tuple[str, Rule, str] | None] = {}
         self.finder = RedirectFinder(self)
         self.installed = False
-        self.telemetry: Telemetry | None = None
+        self.telemetry: Exporter | None = None
         self.started_ns = 0  # when install() put the finder in place (unix ns)
         self.recorder.on_first_use = self._first_use
         self._lock = allocate_lock()
@@ -317,13 +323,16 @@ class Hook:
                                           "first legacy use, starting telemetry"),
             config=self.config.source, rules=len(self.config.rules), mode=self.config.mode)
         try:
-            from ..telemetry.providers import Telemetry
-
             if self.telemetry is None:
-                self.telemetry = Telemetry(self)
-            self.telemetry.start(at_exit=at_exit)
+                self.telemetry = self.new_exporter()
+            if self.telemetry is not None:
+                self.telemetry.start(at_exit=at_exit)
         except Exception:
             self.internal_error()
+
+    def new_exporter(self) -> Exporter | None:
+        """What takes the records out of the process, made at the first use (none here)."""
+        return None
 
     def flush(self) -> None:
         """Export what was recorded so far, now (telemetry exports periodically and at exit anyway)."""
@@ -365,7 +374,7 @@ class Hook:
         return self._errors
 
     # -- lifecycle -----------------------------------------------------------------------
-    def install(self) -> Hook:
+    def install(self: H) -> H:
         """Put the finder first in ``sys.meta_path`` and make our warnings visible by default.
 
         Installs even a configuration marked disabled: :func:`ssot_runtime.install` is where
@@ -470,7 +479,7 @@ class Hook:
         """Each first import of a legacy module, with how long loading took."""
         return self.recorder.import_timings()
 
-    def __enter__(self) -> Hook:
+    def __enter__(self: H) -> H:
         return self if self.config.disabled else self.install()
 
     def __exit__(self, *exc: object) -> None:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
-    from ..hook.hook import Hook
+    from ..hook.hook import BaseHook as Hook
     from ..hook.recorder import ImportTiming, UseRecord
 
 SCOPE = "ssot_runtime"
@@ -396,6 +396,6 @@ def _quietly(fn: Any, *args: Any) -> None:
 
 
 def _version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return __version__

@@ -112,3 +112,31 @@ def test_html_to_stdout_when_redirected(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path / "t.jsonl"), "--format", "html"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("<!DOCTYPE html>") and "no process evidence in the data" in result.stdout
+
+
+def _page(tmp_path: Path, *args: str) -> str:
+    write_history(tmp_path / "traces", days=3)
+    (tmp_path / "c.toml").write_text(CONFIG)
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(tmp_path / "traces"), "--format", "html", "--output", str(out),
+                                 "--config", str(tmp_path / "c.toml"), *args])
+    assert result.exit_code == 0, result.output
+    return out.read_text()
+
+
+def test_a_path_filtered_out_is_not_called_unused(tmp_path: Path) -> None:
+    text = _page(tmp_path, "--legacy", "app.ws.*", "--service", "api")
+    assert '<p class="filters">Only services api; legacy paths app.ws.*.</p>' in text
+    unused = text.split('<section id="unused">', 1)[1].split("</section>", 1)[0] if 'id="unused"' in text else ""
+    assert "app.legacy" not in unused  # filtered out, not unused
+    assert "app.core.interfaces:ManagerProtocol" not in unused  # its module is outside the glob too
+    assert "<h3><code>app.legacy.models</code>" not in text
+
+
+def test_top_shows_fewer_sites_but_claims_nothing_unused(tmp_path: Path) -> None:
+    text = _page(tmp_path, "--top", "1")
+    raw = text.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    assert all(len(p["sites"]) == 1 for p in json.loads(raw)["paths"])
+    unused = text.split('<section id="unused">', 1)[1].split("</section>", 1)[0]
+    assert "app.ws.manager" not in unused and "app.legacy" not in unused
+    assert "app.core.interfaces:ManagerProtocol" in unused

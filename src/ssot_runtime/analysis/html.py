@@ -18,7 +18,7 @@ import html
 import json
 from importlib import resources
 
-from ..traces.coverage import plural, summary
+from ..traces.coverage import iso, plural, summary
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..config import Config, Rule
-    from ..traces.read import Aggregate
+    from ..traces.read import Aggregate, Filters
 
 PAGE_SIZE = 50
 DAY_NS = 86_400 * 10**9
@@ -76,11 +76,16 @@ class Rules:
         rules = [found[1]] if found else []
         return rules + [r for r in self.symbols if r.legacy == legacy]
 
-    def unused(self, report: dict[str, Any]) -> list[Rule]:
-        used = {p["legacy"] for p in report["legacy_paths"]}
-        symbols = {(p["legacy"], s["symbol"]) for p in report["legacy_paths"] for s in p["sites"]}
+    def unused(self, agg: Aggregate, filters: Filters | None = None) -> list[Rule]:
+        """The rules no use in the data reached (with ``--legacy``, only rules the filter keeps:
+        a path filtered out is not a path without use)."""
+        sites = [s for s in agg.sites.values() if s.uses]  # all of them, whatever --top shows
+        used = {s.legacy for s in sites}
+        symbols = {(s.legacy, s.symbol) for s in sites}
         out = []
         for rule in (self.cfg.rules if self.cfg is not None else ()):
+            if filters is not None and not filters.legacy_ok(rule.legacy):
+                continue
             if rule.prefix:
                 hit = any(name == rule.legacy or name.startswith(rule.legacy + ".") for name in used)
             elif rule.symbol is not None:
@@ -203,9 +208,26 @@ def _plan_html(plan: dict[str, Any] | None, legacy: str) -> str:
     return "".join(parts) or '<p class="muted">The plan has no edit for this path.</p>'
 
 
+def _filters_text(filters: Filters | None) -> str:
+    if filters is None:
+        return ""
+    parts = []
+    if filters.services:
+        parts.append("services " + ", ".join(sorted(filters.services)))
+    if filters.legacy:
+        parts.append("legacy paths " + ", ".join(filters.legacy))
+    if filters.since_ns is not None:
+        parts.append(f"since {iso(filters.since_ns)}")
+    if filters.until_ns is not None:
+        parts.append(f"until {iso(filters.until_ns)}")
+    return f'<p class="filters">Only {_E("; ".join(parts))}.</p>' if parts else ""
+
+
 def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, config: Path | None = None,
-           root: str | None = None, cfg: Config | None = None, today: dt.date | None = None) -> str:
-    """The page. ``cfg`` (else the configuration ``config`` names or the one found) gives the rules."""
+           root: str | None = None, cfg: Config | None = None, today: dt.date | None = None,
+           filters: Filters | None = None) -> str:
+    """The page. ``cfg`` (else the configuration ``config`` names or the one found) gives the rules;
+    ``filters`` are the report's, said on the page."""
     if cfg is None:
         from ..config import load_config
         from ..errors import ConfigError
@@ -230,7 +252,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
            f'<p class="summary">{_E(summary(report))}: {plural(report["totals"]["legacy_paths"], "legacy path")}, '
            f'{plural(report["totals"]["sites"], "site")}.</p>',
            f'<p class="muted">Uses per {by} (UTC), from the points\' own time windows; '
-           f'{plural(report["sources"]["files"], "file")} read. Generated {today.isoformat()}.</p></header>',
+           f'{plural(report["sources"]["files"], "file")} read. Generated {today.isoformat()}.</p>',
+           _filters_text(filters), "</header>",
            '<section id="total"><h2>All legacy paths</h2>',
            chart(labels, total["uses"], title=f"uses per {by}, all paths", processes=total["processes"],
                  css="chart total"),
@@ -287,7 +310,7 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
                                                    (s["last_seen"] or "")[:16].replace("T", " ")]
                                                   for s in path["sites"]]})
     out.append("</tbody></table></section>")
-    unused = rules.unused(report)
+    unused = rules.unused(agg, filters)
     if unused:
         start, end = cov["start"], cov["end"]
         evidence = (no_use_sentence(cov["processes"], _parse_iso(end) - _parse_iso(start))

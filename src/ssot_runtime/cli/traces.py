@@ -72,7 +72,7 @@ def report(
     if fmt == "html":
         from ..analysis import html
 
-        page = html.render(doc, series, agg, config=config, root=base)
+        page = html.render(doc, series, agg, config=config, root=base, filters=filters)
         _write(output, page, "html")
     elif by is not None:
         from ..analysis import series as text

@@ -9,12 +9,13 @@ from _thread import allocate_lock
 from ..config import resolve
 from ..errors import LegacyImportError, LegacyImportWarning
 from . import lock_probe
-from .binding import Binding, warn_at
+from .binding import Binding
 from .bytecode import import_statement
 from .frames import FrameClassifier
 from .live import LiveBinding, attach_live, live_spec
 from .proxy import LegacyModule, ObservedModule
 from .recorder import Recorder
+from .uses import warn_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, logging or threading

@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-from .binding import _INTENDED, Binding
+from .binding import Binding
 from .frames import SKIP
+from .uses import _INTENDED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

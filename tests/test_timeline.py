@@ -145,6 +145,7 @@ SCRIPT = ": a script reads --format json"
     (["--by", "day", "--format", "markdown"], "--by gives the series as table, json or html, not markdown" + SCRIPT),
     (["--by", "day", "--format", "csv"], "--by gives the series as table, json or html, not csv" + SCRIPT),
     (["--format", "pdf"], "--format must be one of table, markdown, json, csv, html, not 'pdf'"),
+    (["--by", "day", "--top", "3"], "--top limits the sites shown, and the --by series has none: drop one of them"),
 ])
 def test_a_bad_by_or_format_is_one_line_naming_the_option(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "t.jsonl").write_text("")

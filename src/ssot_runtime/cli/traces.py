@@ -55,6 +55,8 @@ def report(
         raise CliError(f"--by must be one of {', '.join(BY)}, not {by!r}")
     if by is not None and fmt in ("markdown", "csv"):
         raise CliError(f"--by gives the series as table, json or html, not {fmt}: a script reads --format json")
+    if by is not None and fmt != "html" and top is not None:
+        raise CliError("--top limits the sites shown, and the --by series has none: drop one of them")
     if fmt == "html" and output is None and sys.stdout.isatty():
         raise CliError("--format html writes a page, not terminal text: give --output FILE (or redirect stdout)")
     since_ns, until_ns = time_option("--since", since), time_option("--until", until)

@@ -7,7 +7,8 @@ import sys
 
 from .config import load_config, strict_requested
 from .errors import ConfigError
-from .hook.hook import BaseHook, RedirectFinder
+from .hook.finder import RedirectFinder
+from .hook.hook import BaseHook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def tracking(config: ConfigArg = None) -> Hook:
 def active_hook() -> BaseHook | None:
     """The hook installed in ``sys.meta_path``, if any."""
     for finder in sys.meta_path:
-        if isinstance(finder, RedirectFinder):
+        if isinstance(finder, RedirectFinder) and isinstance(finder.hook, BaseHook):
             return finder.hook
     return None
 

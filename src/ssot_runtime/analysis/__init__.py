@@ -1,1 +1,4 @@
-"""analysis."""
+"""What the commands compute from an aggregate and the source: report, plan, check, scan, fix.
+
+A new report format goes in :mod:`.report`; source rewriting is :mod:`.rewrite` (libcst).
+"""

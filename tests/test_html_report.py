@@ -140,3 +140,15 @@ def test_top_shows_fewer_sites_but_claims_nothing_unused(tmp_path: Path) -> None
     unused = text.split('<section id="unused">', 1)[1].split("</section>", 1)[0]
     assert "app.ws.manager" not in unused and "app.legacy" not in unused
     assert "app.core.interfaces:ManagerProtocol" in unused
+
+
+def test_no_process_evidence_concludes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "t.jsonl").write_text("")
+    (tmp_path / "c.toml").write_text(CONFIG)
+    result = runner.invoke(app, ["report", str(tmp_path / "t.jsonl"), "--format", "html", "--config",
+                                 str(tmp_path / "c.toml")])
+    assert result.exit_code == 0, result.output
+    unused = result.stdout.split('<section id="unused">', 1)[1].split("</section>", 1)[0]
+    assert '<strong class="unknown">no process evidence in the data: nothing to conclude</strong>' in unused
+    assert "no use in" not in result.stdout
+    assert result.stdout.count('<circle class="pt') == 0  # no bucket, no point

@@ -57,9 +57,18 @@ def test_each_path_has_its_rule_deadline_and_chart(page: str) -> None:
     assert "since then no use in 60 processes over 10 days" in manager  # it reached zero on day 20
     zeros = re.findall(r'<circle class="pt zero"', manager)
     assert len(zeros) == 10
+    # The deadline on the chart: at the 15th day's point.
+    mark = re.search(r'<line class="deadline-mark" x1="([\d.]+)"', manager)
+    day15 = re.search(r'cx="([\d.]+)" cy="[\d.]+" r="3" data-bucket="2026-11-15T00:00:00Z"', manager)
+    assert mark and day15 and mark.group(1) == day15.group(1)
+    assert "deadline-mark" not in models_section(page)  # 2099: beyond the data, no mark
     models = page.split('<h3><code>app.legacy.models</code>', 1)[1].split("</section>", 1)[0]
     assert "overdue" not in models and re.search(r"remove after 2099-01-01 \(\d+ days left\)", models)
     assert "rule <code>app.legacy.*</code>" in models and "&rarr; <code>app.core.models</code>" in page
+
+
+def models_section(page: str) -> str:
+    return page.split('<h3><code>app.legacy.models</code>', 1)[1].split("</section>", 1)[0]
 
 
 def test_a_configured_path_without_use_shows_the_evidence(page: str) -> None:

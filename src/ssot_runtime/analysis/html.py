@@ -112,8 +112,9 @@ def deadline(rule: Rule, today: dt.date, *, short: bool = False) -> str:
 
 
 def chart(labels: list[str], values: list[int], *, title: str, width: int = 760, height: int = 220,
-          processes: list[int] | None = None, css: str = "chart") -> str:
-    """A line chart as inline SVG: one circle per bucket, its value in a tooltip."""
+          processes: list[int] | None = None, css: str = "chart", deadline_on: dt.date | None = None) -> str:
+    """A line chart as inline SVG: one circle per bucket, its value in a tooltip; a dashed line at
+    the bucket of ``deadline_on`` (a rule's ``remove_after``) when it falls within the buckets."""
     left, right, top, bottom = 56, 16, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
     high = max(values, default=0) or 1
@@ -153,8 +154,23 @@ def chart(labels: list[str], values: list[int], *, title: str, width: int = 760,
                 anchor = "end" if i == n - 1 and n > 1 else "start" if i == 0 and n > 1 else "middle"
                 parts.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 12}" text-anchor="{anchor}">'
                              f'{_E(_short(labels[i]))}</text>')
+    if deadline_on is not None and n:
+        day = deadline_on.isoformat()
+        index = sum(1 for label in labels if label[:10] <= day) - 1  # the bucket the day falls in
+        if index >= 0 and (index < n - 1 or _within_last(labels, day)):
+            parts.append(f'<line class="deadline-mark" x1="{x(index):.1f}" y1="{top}" x2="{x(index):.1f}" '
+                         f'y2="{top + plot_h}"><title>remove after {day}</title></line>'
+                         f'<text class="tick deadline-label" x="{x(index) + 4:.1f}" y="{top + 10}">remove after '
+                         f'{day}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _within_last(labels: list[str], day: str) -> bool:
+    """Whether ``day`` falls in the last bucket: before the next one would start."""
+    start = _parse_iso(labels[-1])
+    step = start - _parse_iso(labels[-2]) if len(labels) > 1 else DAY_NS
+    return start <= _parse_iso(day + "T00:00:00") < start + step
 
 
 def _short(label: str) -> str:
@@ -303,7 +319,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
             + (f"<ul class=\"rules\">{notes}</ul>" if notes else '<p class="muted">No rule in the configuration '
                "names this path.</p>")
             + quiet
-            + chart(labels, line["uses"], title=f"uses of {legacy} per {by}", height=160, css="chart path-chart")
+            + chart(labels, line["uses"], title=f"uses of {legacy} per {by}", height=160, css="chart path-chart",
+                    deadline_on=rule.remove_after if rule is not None else None)
             + f'<h4>Sites</h4><div class="sites" data-path="{number}"></div>'
             + f"<h4>Plan</h4>{_plan_html(plan, legacy)}</section>")
         data.append({"legacy": legacy, "sites": [[s["file"], s["line"], s["function"], s["symbol"] or "", s["uses"],

@@ -16,6 +16,7 @@ from .bytecode import from_import_offset, import_statement, is_attribute_read
 from .callers import _implicit_parent_import, _patch_restore, _resolved_for_a_patch, _where
 from .frames import MACHINE, SKIP
 from .recorder import FrameInfo
+from .serving import BindingState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -34,22 +35,10 @@ _getframe = sys._getframe
 _INTENDED = (LegacyImportError, LegacyImportWarning)
 
 
-class UseRecording:
+class UseRecording(BindingState):
     """Recording a legacy module's uses: sites, warnings, refusals, first imports."""
 
     __slots__ = ()
-    # The binding's state (set in ``Binding.__init__``).
-    hook: Host
-    legacy: str
-    canonical_name: str
-    rule: Rule
-    mode: str
-    renames: dict[str, Rule]
-    module: proxy.LegacyModule | None
-    target: ModuleType | None
-    namespace: dict[str, Any] | None
-    children: dict[str, ModuleType]
-    load_ns: tuple[int, int]
 
     if TYPE_CHECKING:  # served by the NameServing half
         def upgrade(self) -> type[proxy.LegacyModule]: ...

@@ -14,41 +14,17 @@ import time
 import weakref
 
 from ..log import log
+from .points import TelemetryState
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..config import Config
-    from ..hook.hook import BaseHook as Hook
 
 
-class ProcessEnds:
+class ProcessEnds(TelemetryState):
     """Exit and fork: the last export of a process, and a child's fresh start."""
 
-    # The telemetry's state (set in ``Telemetry.__init__``).
-    hook: Hook
-    config: Config
-    started: bool
-    closed: bool
-    pid: int
-    process_start_ns: int
-    _lock: threading.RLock
-    _generation: int
-    _meter_provider: Any
-    _tracer_provider: Any
-    _own_providers: bool
-    _histogram: Any
-    _tracer: Any
-    _sent_imports: int
-    _process_total: int
-    _spanned: set[tuple[str, str, int, bool]]
-    _limit_logged: bool
-    _exit_hooks: bool
-    _readers: list[tuple[str, Any]]
-    _span_processors: list[Any]
-    _threads: bool
-    _fingerprints: Any
 
     if TYPE_CHECKING:  # the other halves of Telemetry
         def start(self, *, at_exit: bool = False) -> None: ...

@@ -45,10 +45,9 @@ def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
     return attrs
 
 
-class Points:
-    """Observations of the uses and of the process, and the first imports as histogram and spans."""
+class TelemetryState:
+    """What a telemetry holds (set in ``Telemetry.__init__``), declared once for its halves."""
 
-    # The telemetry's state (set in ``Telemetry.__init__``).
     hook: Hook
     config: Config
     started: bool
@@ -71,6 +70,11 @@ class Points:
     _span_processors: list[Any]
     _threads: bool
     _fingerprints: Any
+
+
+class Points(TelemetryState):
+    """Observations of the uses and of the process, and the first imports as histogram and spans."""
+
 
     # -- collection ------------------------------------------------------------------------
     def _observe(self, generation: int) -> Iterable[Any]:

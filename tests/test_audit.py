@@ -115,6 +115,12 @@ def test_the_formats(project: Path) -> None:
     assert rows[0] == ["section", "name", "path", "how", "rule", "file", "line", "detail"]
     assert sum(1 for r in rows if r[0] == "import_path") == 27
     assert sum(1 for r in rows if r[0] == "duplicate") == 4
+    written = runner.invoke(app, ["audit", "app", "--format", "json", "--output", "audit.json"])
+    assert written.stdout == f"json audit written to {project / 'audit.json'}\n"
+    assert json.loads((project / "audit.json").read_text()) == doc
+    unwritable = runner.invoke(app, ["audit", "app", "--output", "nowhere/audit.txt"])
+    assert unwritable.exit_code == 2 and unwritable.stderr.startswith("ssot-runtime: error: --output "
+                                                                        "nowhere/audit.txt: cannot write: ")
     bad = runner.invoke(app, ["audit", "app", "--format", "yaml"])
     assert bad.exit_code == 2 and bad.stderr == "ssot-runtime: error: --format must be one of table, markdown, " \
                                                 "json, csv, not 'yaml'\n"

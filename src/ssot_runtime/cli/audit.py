@@ -80,6 +80,7 @@ def audit(
     paths: Annotated[Optional[list[str]], typer.Argument(metavar="PATH", help="Files and folders to read.", show_default="the project root")] = None,  # noqa: E501,UP045
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: the legacy paths without use, the files loaded under two names." + REPEAT)] = None,  # noqa: E501,UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the audit to this file.", show_default="standard output")] = None,  # noqa: E501,UP045
     all_objects: Annotated[bool, typer.Option("--all", metavar="", help="Table and markdown: also the objects with a single import path.")] = False,  # noqa: E501
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Paths relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
@@ -105,15 +106,24 @@ def audit(
     agg = read_traces(traces, config=config) if traces else None
     doc = _audit.build_audit(build_index(chosen), cfg, agg=agg, where=where, paths=[where(os.path.abspath(p))
                                                                                    for p in chosen])
-    if fmt == "json":
-        typer.echo(_audit.render_json(doc), nl=False)
-    elif fmt == "csv":
-        typer.echo(_audit.render_csv(doc), nl=False)
-    elif fmt == "markdown":
-        typer.echo(_audit.render_markdown(doc, all_objects=all_objects), nl=False)
-    elif sys.stdout.isatty():
+    if fmt == "table" and output is None and sys.stdout.isatty():
         from rich.console import Console
 
         _audit.render_table(doc, console=Console(), all_objects=all_objects)
+        return
+    if fmt == "json":
+        text = _audit.render_json(doc)
+    elif fmt == "csv":
+        text = _audit.render_csv(doc)
+    elif fmt == "markdown":
+        text = _audit.render_markdown(doc, all_objects=all_objects)
     else:
-        typer.echo(_audit.render_table(doc, all_objects=all_objects), nl=False)
+        text = _audit.render_table(doc, all_objects=all_objects)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+    typer.echo(f"{fmt} audit written to {output.resolve()}")

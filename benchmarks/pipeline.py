@@ -1,4 +1,5 @@
-"""Rows 5-8 of `make bench`: contention, telemetry at exit, report throughput, scan throughput.
+"""Rows 5-10 of `make bench`: contention, telemetry at exit, report throughput (json, html), scan throughput,
+the exit note of files loaded twice, discover and audit throughput.
 
     python benchmarks/pipeline.py [--quick]
 """
@@ -137,8 +138,11 @@ def exit_flush(quick: bool) -> None:
             f"{delay:.2f} s more than a local-only flush (worst of 3); export_timeout 2 s; local files complete")
 
 
-def write_traces(folder: Path, processes: int, points: int) -> int:
-    """Traces in the exact local format: ``processes`` files, ``points`` site data points in all."""
+def write_traces(folder: Path, processes: int, points: int, span_ns: int = 0) -> int:
+    """Traces in the exact local format: ``processes`` files, ``points`` site data points in all.
+
+    With ``span_ns``, the processes' start times spread evenly over that span (a history of runs).
+    """
     folder.mkdir(parents=True)
     rng = random.Random(7)
     per_process = points // processes
@@ -147,6 +151,7 @@ def write_traces(folder: Path, processes: int, points: int) -> int:
     for p in range(processes):
         resource_attrs = [{"key": "service.name", "value": {"stringValue": f"svc{p % 7}"}},
                           {"key": "service.instance.id", "value": {"stringValue": f"inst-{p}"}}]
+        begin = 1800000000000000000 + p * span_ns // processes
         with open(folder / f"svc-host-{p}-x.metrics.jsonl", "w") as f:
             for start in range(0, per_process, per_line):
                 dps = []
@@ -159,7 +164,7 @@ def write_traces(folder: Path, processes: int, points: int) -> int:
                         {"key": "code.file.path", "value": {"stringValue": f"/app/src/f{site % 900}.py"}},
                         {"key": "code.line.number", "value": {"intValue": str(site)}},
                         {"key": "code.function.name", "value": {"stringValue": f"m.f{site % 300}"}}],
-                        "startTimeUnixNano": "1800000000000000000", "timeUnixNano": str(1800000000000000000 + i),
+                        "startTimeUnixNano": str(begin), "timeUnixNano": str(begin + i),
                         "asInt": "3"})
                     total += 3
                 f.write(json.dumps({"resourceMetrics": [{"resource": {"attributes": resource_attrs},
@@ -199,6 +204,26 @@ def report_speed(quick: bool) -> None:
     info("report at 1/10 of the size: time ratio (10 = linear)", wall / small_wall, f"{small_wall:.2f} s")
 
 
+HTML = "import sys\nfrom ssot_runtime.cli import main\n" \
+       "sys.exit(main(['report', sys.argv[1], '--format', 'html', '--output', sys.argv[2]]))\n"
+
+
+def html_speed(quick: bool) -> None:
+    """Row 7b: report --format html (series, charts, sites) against --format json, over the same traces."""
+    processes, points = (100, 100_000) if quick else (1_000, 1_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        traces = Path(tmp) / "traces"
+        write_traces(traces, processes, points, span_ns=30 * 86_400 * 10**9)  # 30 days of runs
+        walls: dict[str, list[float]] = {"json": [], "html": []}
+        for _ in range(1 if quick else 2):  # alternating, the best of each
+            walls["json"].append(_time_child(REPORT, str(traces))[0])
+            walls["html"].append(_time_child(HTML, str(traces), str(Path(tmp) / "report.html"))[0])
+        size = (Path(tmp) / "report.html").stat().st_size
+    json_wall, html_wall = min(walls["json"]), min(walls["html"])
+    row(f"report --format html, {points} points, vs --format json", html_wall / json_wall, 1.5,
+        f"{html_wall:.1f} s against {json_wall:.1f} s; {processes} processes over 30 days, page {size // 1024} KB")
+
+
 def scan_speed(quick: bool) -> None:
     """Row 8: scan over 10,000 generated files: files per second."""
     files = 1_000 if quick else 10_000
@@ -219,11 +244,74 @@ def scan_speed(quick: bool) -> None:
         f"{rate:.0f} files/s, {wall:.1f} s")
 
 
+def exit_note(quick: bool) -> None:
+    """Row 9: the exit note of files loaded under two names, one walk of sys.modules, per 1,000 modules."""
+    import statistics
+    import types
+
+    from ssot_runtime.hook.duplicates import loaded_twice
+
+    count = 2_000 if quick else 20_000
+    modules: dict[str, object] = {}
+    for i in range(count):  # module objects as a big application holds them: a file each, a few classes
+        module = types.ModuleType(f"app.m{i}")
+        module.__file__ = f"/srv/app/m{i % (count - 10)}.py"  # the last 10 files loaded twice
+        module.Thing = type("Thing", (), {"__module__": module.__name__})
+        modules[module.__name__] = module
+    samples = []
+    for _ in range(5 if quick else 15):
+        t0 = time.perf_counter()
+        found = loaded_twice(modules)
+        samples.append(time.perf_counter() - t0)
+    if len(found) != 10 or any(n.classes != ("Thing",) for n in found):
+        raise SystemExit(f"exit note: {len(found)} files found loaded twice, not 10")
+    per_thousand = statistics.median(samples) / count * 1000
+    row("exit note: sys.modules walk, per 1,000 modules vs 2 ms", per_thousand / 0.002, 1.0,
+        f"{per_thousand * 1000:.2f} ms per 1,000 modules ({count} modules, 10 files loaded twice, all found); "
+        "at exit only, never on the import path")
+
+
+def discover_speed(quick: bool) -> None:
+    """Row 10: discover and audit over 10,000 generated files: a shim in ten, an alias line in each other
+    one, a duplicate class in one in a hundred (differing methods), 20 functions and a class each."""
+    files = 1_000 if quick else 10_000
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "pkg").mkdir()
+        (root / "pkg" / "__init__.py").write_text("")
+        for i in range(files):
+            if i % 10 == 0:
+                source = f"import warnings\nfrom pkg.m{i + 1} import *\nwarnings.warn('moved', DeprecationWarning)\n"
+            else:
+                source = "import os\n" + "".join(f"def f{i}_{j}(x):\n    return os.sep + x\n" for j in range(20)) + \
+                    f"class C{i}:\n    def run(self, x: int) -> int:\n        return x\n\nOld{i} = C{i}\n"
+                if i % 100 == 1:
+                    source += f"\n\nclass Manager:\n    def send(self, x{'' if i % 200 else ', y'}) -> None: ...\n"
+            (root / "pkg" / f"m{i}.py").write_text(source)
+        timings = {}
+        for command in ("discover", "audit"):
+            args = ["discover", "pkg", "--config", "c.toml"] if command == "discover" else \
+                ["audit", "pkg", "--format", "json"]
+            t0 = time.perf_counter()
+            done = subprocess.run([CLI, *args], cwd=root, check=True, capture_output=True, text=True, timeout=1200)
+            timings[command] = time.perf_counter() - t0
+            if command == "discover":
+                added = done.stdout.count("\n+\"pkg.")
+                if added != files // 10 + (files - files // 10):
+                    raise SystemExit(f"discover: {added} rules, not {files}")
+    for command, wall in timings.items():
+        row(f"{command} of {files} files: seconds per 10,000 files vs 60 s", (wall * 10_000 / files) / 60, 1.0,
+            f"{files / wall:.0f} files/s, {wall:.1f} s")
+
+
 def main(quick: bool) -> None:
     contention(quick)
     exit_flush(quick)
     report_speed(quick)
+    html_speed(quick)
     scan_speed(quick)
+    exit_note(quick)
+    discover_speed(quick)
 
 
 if __name__ == "__main__":

@@ -78,12 +78,13 @@ def skipped_message(agg: Aggregate) -> str:
 
 
 def read_traces(sources: list[str] | None, filters: Filters | None = None, *, strict: bool = False,
-                progress: Any = None, config: Path | None = None, warn: bool = True) -> Aggregate:
+                progress: Any = None, config: Path | None = None, warn: bool = True,
+                timeline: Any = None) -> Aggregate:
     """Read the sources (default: the output folder); a warning on stderr names skipped lines."""
     from ..traces import decode, read
 
     agg = decode.read(sources or [default_output(config)], filters or read.Filters(), strict=strict,
-                      progress=progress)
+                      progress=progress, timeline=timeline)
     if agg.skipped and warn:
         typer.echo(f"warning: {skipped_message(agg)}", err=True)
     return agg

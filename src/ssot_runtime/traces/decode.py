@@ -130,7 +130,7 @@ def read(sources: Iterable[str], filters: _read.Filters = _FILTERS, *, strict: b
 
     Arguments this reader does not know go to ``read.read`` itself, which reads as before.
     """
-    if more:
+    if any(value is not None for value in more.values()):  # `timeline`: see read.read
         return _read.read(sources, filters, strict=strict, progress=progress, **more)
     agg = _read.Aggregate()
     paths = list(_read.expand(sources))

@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..errors import SsotRuntimeError
+from ..hook.duplicates import CLASSES, LOADED_TWICE, MODULES
 from ..hook.fingerprint import ATTRIBUTE as FINGERPRINT
 from .coverage import PROCESS, Process, merge_process
 
@@ -69,9 +70,12 @@ class Aggregate:
     sites: dict[tuple[str, str | None, str, int, str], Site] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
+    # files loaded under two module names (the hook's exit note): file -> modules, classes, processes
+    loaded_twice: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     files: int = 0
     lines: int = 0
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    timeline: Any = None  # a traces.timeline.Timeline: given every use point kept (report --by, html)
     # cumulative series: key -> (time, start, value)
     _cumulative: dict[tuple[Any, ...], tuple[int, int, int]] = field(default_factory=dict)
     _cumulative_hist: dict[tuple[Any, ...], tuple[int, int, int, float, float]] = field(default_factory=dict)
@@ -141,9 +145,9 @@ def _first(attrs: dict[str, Any], keys: tuple[str, ...], default: Any) -> Any:
 
 
 def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool = False,
-         progress: Any = None) -> Aggregate:
+         progress: Any = None, timeline: Any = None) -> Aggregate:
     """Read and merge every source."""
-    agg = Aggregate()
+    agg = Aggregate(timeline=timeline)
     for path in expand(sources):
         agg.files += 1
         try:
@@ -206,6 +210,8 @@ def _merge(agg: Aggregate, batch: dict[str, Any], filters: Filters) -> None:
                     _merge_durations(agg, metric["histogram"], process, filters)
                 elif name == PROCESS and "gauge" in metric:
                     merge_process(agg.processes, metric["gauge"], service, process, filters)
+                elif name == LOADED_TWICE and "gauge" in metric:
+                    _merge_twice(agg, metric["gauge"], process)
 
 
 def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str, filters: Filters) -> None:
@@ -214,6 +220,7 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
     sites = agg.sites
     check_legacy = bool(filters.legacy)
     check_time = filters.since_ns is not None or filters.until_ns is not None
+    timeline = agg.timeline
     for point in data.get("dataPoints", ()):
         attrs = {a["key"]: v for a in point.get("attributes") or () for v in a["value"].values()}
         legacy = attrs["ssot.legacy.module"]
@@ -235,6 +242,8 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
         mark = attrs.get(FINGERPRINT)
         if mark:
             site.fingerprints.add(str(mark))
+        if timeline is not None:
+            timeline.add(legacy, key, process, point, time_ns, value, temporality == DELTA)
         if temporality == DELTA:
             site.uses += value
             if value:
@@ -250,6 +259,17 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
                 agg._cumulative[series] = (time_ns, start, value)
             if previous is None or value > previous[2]:
                 _seen(site, time_ns)
+
+
+def _merge_twice(agg: Aggregate, data: dict[str, Any], process: str) -> None:
+    for point in data.get("dataPoints", ()):
+        attrs = {a["key"]: a["value"] for a in point.get("attributes") or ()}
+        file = str(next(iter(attrs.get("code.file.path", {}).values()), ""))
+        entry = agg.loaded_twice.setdefault(file, {"modules": set(), "classes": set(), "processes": set()})
+        for key, into in ((MODULES, "modules"), (CLASSES, "classes")):
+            values = (attrs.get(key) or {}).get("arrayValue", {}).get("values", ())
+            entry[into].update(str(next(iter(v.values()))) for v in values if v)
+        entry["processes"].add(process)
 
 
 def _seen(site: Site, time_ns: int) -> None:

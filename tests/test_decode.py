@@ -40,6 +40,7 @@ def state(agg: read.Aggregate) -> dict[str, Any]:
     return {"sites": [(repr(k), site(s)) for k, s in agg.sites.items()],
             "timings": [(k, asdict(t)) for k, t in agg.timings.items()],
             "processes": [(k, asdict(p)) for k, p in agg.processes.items()],
+            "loaded_twice": [(k, {n: sorted(v) for n, v in e.items()}) for k, e in agg.loaded_twice.items()],
             "files": agg.files, "lines": agg.lines, "skipped": agg.skipped}
 
 
@@ -85,6 +86,13 @@ def gauge(time_ns: int, uses: int) -> dict[str, Any]:
          "asInt": str(uses)}]}}
 
 
+def twice(rng: random.Random) -> dict[str, Any]:
+    modules = {"arrayValue": {"values": [{"stringValue": f"m{rng.randrange(3)}"}, {"stringValue": "n"}]}}
+    return {"name": "ssot.module.loaded_twice", "gauge": {"dataPoints": [
+        {"attributes": [kv("code.file.path", f"/app/t{rng.randrange(3)}.py"), {"key": "ssot.modules", "value": modules}],
+         "timeUnixNano": "7", "asInt": "2"}]}}
+
+
 def line(rng: random.Random, process: int, time_ns: int, temporality: int = 1, points: int = 20) -> dict[str, Any]:
     resource = [kv("service.name", f"svc{process % 2}"), kv("service.instance.id", f"inst-{process}")]
     uses = {"name": USES, "unit": "{use}", "sum": {"aggregationTemporality": temporality, "isMonotonic": True,
@@ -92,6 +100,8 @@ def line(rng: random.Random, process: int, time_ns: int, temporality: int = 1, p
                            for i in range(points)]}}
     metrics = [histogram(rng, time_ns, temporality), uses, gauge(time_ns, rng.randrange(50)),
                {"name": "other.metric", "sum": {"dataPoints": [{"asInt": "nope"}]}}]
+    if rng.random() < 0.3:
+        metrics.append(twice(rng))
     rng.shuffle(metrics)
     return {"resourceMetrics": [{"resource": {"attributes": resource},
                                  "scopeMetrics": [{"scope": {"name": "ssot_runtime"}, "metrics": metrics}]}]}

@@ -16,10 +16,12 @@ exactly as before.
 is kept as it was, the reference the tests compare with. Many files are read by a process
 pool (:func:`read_parallel`), contiguous chunks of files merged
 in order: sites, processes and skipped lines come out in the order a sequential read gives.
-What depends on the order of the points across chunks is not merged by the workers: the
-first-import histograms are replayed by the parent in order (float sums), and a chunk whose
-data is order-dependent otherwise (cumulative uses, a use without a time, a line the fast path
-gave to ``read._merge``) is read again by the parent, in its place.
+Only the uses are merged by the workers (their merge does not depend on the order of points);
+every other metric (the first-import histograms with their float sums, the process gauges, the
+files loaded twice, and any metric ``read._merge`` learns to read) goes to ``read._merge`` as
+a batch of its own, replayed by the parent in order. A chunk whose uses depend on the order of
+points across chunks (cumulative uses, a use without a time, a line given to ``read._merge``)
+is read again by the parent, in its place.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ import msgspec
 
 from ..hook.fingerprint import ATTRIBUTE as FINGERPRINT
 from . import read as _read
-from .coverage import PROCESS, merge_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     # key, canonical, canonical symbol, fingerprint (or None), legacy
     SiteEntry = tuple[SiteKey, str, Any, str | None, Any]
 
-USES, DURATION, DELTA = _read.USES, _read.DURATION, _read.DELTA
+USES, DELTA = _read.USES, _read.DELTA
 UNSET: Any = msgspec.UNSET
 _FILTERS = _read.Filters()
 _CACHE_SIZE = 200_000  # distinct attribute texts kept: memory stays bounded whatever the input
@@ -65,12 +66,10 @@ class _Metric(msgspec.Struct, gc=False):
     name: Any = None
     # Every sum decoded as ours would be: one of another shape sends its line to read._merge.
     sum: _Sum | msgspec.UnsetType = msgspec.UNSET
-    histogram: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
-    gauge: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET
 
 
 class _ScopeMetrics(msgspec.Struct, gc=False):
-    metrics: list[_Metric] = []
+    metrics: list[msgspec.Raw] = []  # each decoded as a _Metric, or (not the uses) as read._merge reads it
 
 
 class _ResourceMetrics(msgspec.Struct, gc=False):
@@ -83,6 +82,8 @@ class _Batch(msgspec.Struct, gc=False):
 
 
 _BATCH = msgspec.json.Decoder(_Batch)
+_METRIC = msgspec.json.Decoder(_Metric)
+_OTHER = "other"
 _ANY = msgspec.json.Decoder()
 _ERRORS = (msgspec.MsgspecError, ValueError, KeyError, TypeError, AttributeError)
 
@@ -96,7 +97,7 @@ class Part(_read.Aggregate):
     """What a worker read from a chunk of files, to be merged in order by :func:`combine`."""
 
     order_dependent: bool = False  # read the chunk again in the parent
-    histograms: list[tuple[dict[str, Any], str]] = field(default_factory=list)  # replayed in order
+    others: list[dict[str, Any]] = field(default_factory=list)  # batches of other metrics: replayed in order
     chars: int = 0
 
 
@@ -195,7 +196,8 @@ def _decode(text: str, filters: _read.Filters, part: bool) -> list[tuple[Any, ..
         process = str(resource.get("service.instance.id")
                       or f"{resource.get('host.name')}:{resource.get('process.pid')}")
         for sm in rm.scopeMetrics:
-            for metric in sm.metrics:
+            for raw_metric in sm.metrics:
+                metric = _METRIC.decode(raw_metric)
                 name = metric.name
                 data = metric.sum
                 if name == USES and isinstance(data, _Sum):
@@ -222,10 +224,9 @@ def _decode(text: str, filters: _read.Filters, part: bool) -> list[tuple[Any, ..
                         values.append(value)
                         times.append(time_ns)
                     actions.append((USES, (entries, values, times), service, process))
-                elif name == DURATION and metric.histogram is not UNSET:
-                    actions.append((DURATION, _ANY.decode(metric.histogram), process))  # type: ignore[arg-type]
-                elif name == PROCESS and metric.gauge is not UNSET:
-                    actions.append((PROCESS, _ANY.decode(metric.gauge), service, process))  # type: ignore[arg-type]
+                else:  # any other metric: read._merge itself, on a batch of this metric alone
+                    actions.append((_OTHER, {"resourceMetrics": [{"resource": rm.resource, "scopeMetrics": [
+                        {"metrics": [_ANY.decode(raw_metric)]}]}]}))
     return actions
 
 
@@ -251,20 +252,15 @@ def _apply(agg: _read.Aggregate, actions: list[tuple[Any, ...]], filters: _read.
                         site.first_seen = time_ns
                     if time_ns > site.last_seen:
                         site.last_seen = time_ns
-        elif kind == DURATION:
-            _kind, data, process = action
-            if isinstance(agg, Part):
-                try:
-                    _read._merge_durations(agg, data, process, filters)  # only to fail as it would
-                except Exception:
-                    agg.order_dependent = True  # a histogram merged in part: the parent reads it again
-                    raise
-                agg.histograms.append((data, process))
-            else:
-                _read._merge_durations(agg, data, process, filters)
+        elif isinstance(agg, Part):
+            try:
+                _read._merge(agg, action[1], filters)  # only to fail where it would
+            except Exception:
+                agg.order_dependent = True  # merged in part: the parent reads the chunk again
+                raise
+            agg.others.append(action[1])
         else:
-            _kind, data, service, process = action
-            merge_process(agg.processes, data, service, process, filters)
+            _read._merge(agg, action[1], filters)
 
 
 # -- files in parallel ----------------------------------------------------------------------
@@ -326,8 +322,7 @@ class Packed:
 
     names: list[str]
     sites: list[tuple[Any, ...]]
-    processes: list[tuple[str, str, int, int, int]]
-    histograms: list[tuple[dict[str, Any], str]]
+    others: list[dict[str, Any]]
     skipped: list[tuple[str, int, str]]
     files: int
     lines: int
@@ -346,16 +341,13 @@ def pack(part: Part) -> Packed:
     sites = [(key, site.canonical, site.canonical_symbol, site.uses, site.first_seen, site.last_seen,
               numbered(site.services), numbered(site.processes), tuple(site.fingerprints))
              for key, site in part.sites.items()]
-    processes = [(name, p.service, p.start, p.end, p.uses) for name, p in part.processes.items()]
-    return Packed(list(numbers), sites, processes, part.histograms, part.skipped, part.files, part.lines,
+    return Packed(list(numbers), sites, part.others, part.skipped, part.files, part.lines,
                   part.chars, part.order_dependent)
 
 
 def combine(agg: _read.Aggregate, part: Packed, filters: _read.Filters) -> None:
     """Merge what a worker read into ``agg``, as if its lines had been read here, after the others."""
     from array import array
-
-    from .coverage import Process
 
     agg.files += part.files
     agg.lines += part.lines
@@ -375,13 +367,5 @@ def combine(agg: _read.Aggregate, part: Packed, filters: _read.Filters) -> None:
         mine.services.update(map(names.__getitem__, array("I", services)))
         mine.processes.update(map(names.__getitem__, array("I", processes)))
         mine.fingerprints.update(prints)
-    for process, service, start, end, process_uses in part.processes:
-        entry = agg.processes.get(process)
-        if entry is None:
-            agg.processes[process] = Process(service, start, end, process_uses)
-            continue
-        entry.start = min(entry.start, start)
-        if end >= entry.end:
-            entry.end, entry.uses = end, process_uses
-    for data, process in part.histograms:  # float sums: in the order a sequential read adds them
-        _read._merge_durations(agg, data, process, filters)
+    for batch in part.others:  # float sums among them: in the order a sequential read adds them
+        _read._merge(agg, batch, filters)

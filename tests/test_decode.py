@@ -89,7 +89,8 @@ def gauge(time_ns: int, uses: int) -> dict[str, Any]:
 def twice(rng: random.Random) -> dict[str, Any]:
     modules = {"arrayValue": {"values": [{"stringValue": f"m{rng.randrange(3)}"}, {"stringValue": "n"}]}}
     return {"name": "ssot.module.loaded_twice", "gauge": {"dataPoints": [
-        {"attributes": [kv("code.file.path", f"/app/t{rng.randrange(3)}.py"), {"key": "ssot.modules", "value": modules}],
+        {"attributes": [kv("code.file.path", f"/app/t{rng.randrange(3)}.py"),
+                        {"key": "ssot.modules", "value": modules}],
          "timeUnixNano": "7", "asInt": "2"}]}}
 
 

@@ -251,7 +251,7 @@ def run_rows(quick: bool) -> None:
         ns: dict[str, object] = {}
         exec("import bench_app.canonical as canonical\nimport bench_app.legacy as legacy", ns)
         hot = paired(loop_timer("legacy.Foo", ns, n), loop_timer("canonical.Foo", ns, n), pairs)
-        row("hot legacy.Foo read (recorded) vs canonical.Foo", hot, 40, f"{n} reads a sample")
+        row("hot legacy.Foo read (recorded) vs canonical.Foo", hot, 12, f"{n} reads a sample")
         peers(ns, n, pairs, hot)
         from_ = paired(loop_timer("from bench_app.legacy import Foo", ns, n // 4),
                        loop_timer("from bench_app.canonical import Foo", ns, n // 4), pairs)
@@ -276,9 +276,9 @@ def run_rows(quick: bool) -> None:
                        first_n),
             pairs,
         )
-        # 30x, unless the floor itself (what any finder plus loader costs here) is above it: then
-        # what is ours, the recording, may add 15% to the floor.
-        target = max(30.0, round(1.15 * floor, 1))
+        # Issue 17: what is ours (the recording) may add 15% to the floor, what any finder plus
+        # loader costs here, on every version.
+        target = round(1.15 * floor, 1)
         row("first import of a legacy name vs cached import", first, target,
             f"importlib.import_module both sides; {first_n} first imports a sample; "
             f"{first / floor:.2f}x the floor")

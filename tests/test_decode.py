@@ -20,13 +20,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssot_runtime.traces import decode, read
+from ssot_runtime.traces.timeline import Timeline
 
 USES, DURATION, PROCESS = "ssot.legacy.uses", "ssot.legacy.import.duration", "ssot.process.uses"
 
 
 def reference(paths: list[str], filters: read.Filters | None = None, strict: bool = False) -> read.Aggregate:
     """The reader before the fast path (kept as it was): json.loads and _merge, line by line."""
-    return read.read(paths, filters or read.Filters(), strict=strict)
+    return read.read(paths, filters or read.Filters(), strict=strict, timeline=Timeline())
+
+
+def fast(paths: list[str], filters: read.Filters | None = None, strict: bool = False,
+         progress: Any = None) -> read.Aggregate:
+    return decode.read(paths, filters or read.Filters(), strict=strict, progress=progress, timeline=Timeline())
 
 
 def state(agg: read.Aggregate) -> dict[str, Any]:
@@ -41,7 +47,9 @@ def state(agg: read.Aggregate) -> dict[str, Any]:
             "timings": [(k, asdict(t)) for k, t in agg.timings.items()],
             "processes": [(k, asdict(p)) for k, p in agg.processes.items()],
             "loaded_twice": [(k, {n: sorted(v) for n, v in e.items()}) for k, e in agg.loaded_twice.items()],
-            "files": agg.files, "lines": agg.lines, "skipped": agg.skipped}
+            "files": agg.files, "lines": agg.lines, "skipped": agg.skipped,
+            "timeline": sorted(agg.timeline.hours.items()) if agg.timeline is not None else None,
+            "timeline_cumulative": sorted(map(repr, agg.timeline._cumulative.items())) if agg.timeline else None}
 
 
 # -- lines ---------------------------------------------------------------------------------------
@@ -165,7 +173,8 @@ def test_the_same_aggregate_as_json_loads_and_merge(tmp_path: Path, seed: int, d
                                                     cumulative: bool) -> None:
     paths = write(tmp_path / f"s{seed}-{damage}-{cumulative}", seed, 3, 6, damage=damage, cumulative=cumulative)
     decode._sites_cache.clear()
-    assert state(decode.read(paths)) == state(reference(paths))
+    assert state(fast(paths)) == state(reference(paths))
+    assert state(decode.read(paths)) == state(read.read(paths))  # without a timeline too
 
 
 @pytest.mark.parametrize("filters", [
@@ -175,7 +184,7 @@ def test_the_same_aggregate_as_json_loads_and_merge(tmp_path: Path, seed: int, d
 ])
 def test_filters_the_same(tmp_path: Path, filters: read.Filters) -> None:
     paths = write(tmp_path / "f", 11, 4, 8, damage=0.2, cumulative=True)
-    assert state(decode.read(paths, filters)) == state(reference(paths, filters))
+    assert state(fast(paths, filters)) == state(reference(paths, filters))
 
 
 def test_strict_raises_the_same(tmp_path: Path) -> None:
@@ -208,7 +217,7 @@ def test_the_pool_gives_what_one_process_gives(tmp_path: Path, monkeypatch: pyte
     assert decode.parallel(paths, 2) == 2
     seen: list[int] = []
     monkeypatch.setattr(decode.os, "cpu_count", lambda: 2)
-    agg = decode.read(paths, progress=seen.append)
+    agg = fast(paths, progress=seen.append)
     assert state(agg) == expected
     expected_chars = 0
     for path in paths:

@@ -171,7 +171,7 @@ def read_file(agg: _read.Aggregate, path: str, filters: _read.Filters, strict: b
 def merge_line(agg: _read.Aggregate, text: str, filters: _read.Filters) -> None:
     """Merge one line into ``agg``; raises what ``json.loads`` + ``read._merge`` raise for a bad one."""
     try:
-        actions = _decode(text, filters, isinstance(agg, Part))
+        actions = _decode(text, filters, isinstance(agg, Part), agg.timeline is not None)
     except (_Slow, *_ERRORS):
         if isinstance(agg, Part):
             agg.order_dependent = True
@@ -183,12 +183,13 @@ def merge_line(agg: _read.Aggregate, text: str, filters: _read.Filters) -> None:
     _apply(agg, actions, filters)
 
 
-def _decode(text: str, filters: _read.Filters, part: bool) -> list[tuple[Any, ...]]:
+def _decode(text: str, filters: _read.Filters, part: bool, with_starts: bool) -> list[tuple[Any, ...]]:
     """The line's merges, decoded and checked, in document order; nothing merged yet."""
     actions: list[tuple[Any, ...]] = []
     check_legacy = bool(filters.legacy)
     check_time = filters.since_ns is not None or filters.until_ns is not None
-    cache = _sites_cache
+    filtered = check_legacy or check_time
+    cache_get = _sites_cache.get
     for rm in _BATCH.decode(text).resourceMetrics:
         resource = _read._attrs((rm.resource or {}).get("attributes"))
         service = str(resource.get("service.name", "unknown_service"))
@@ -209,23 +210,25 @@ def _decode(text: str, filters: _read.Filters, part: bool) -> list[tuple[Any, ..
                     entries: list[SiteEntry] = []
                     values: list[int] = []
                     times: list[int] = []
-                    starts: list[Any] = []
+                    starts: list[Any] = []  # for a timeline only
+                    add_entry, add_value, add_time = entries.append, values.append, times.append
                     for point in data.dataPoints:
                         raw = point.attributes
                         attrs = b"" if raw is UNSET else bytes(raw)  # type: ignore[arg-type]
-                        entry = cache.get(attrs) or _site(attrs)
+                        entry = cache_get(attrs) or _site(attrs)
                         time_ns = int(point.timeUnixNano)
-                        if (check_legacy and not filters.legacy_ok(entry[4])) or \
-                                (check_time and not filters.time_ok(time_ns)):
+                        if filtered and ((check_legacy and not filters.legacy_ok(entry[4])) or
+                                         (check_time and not filters.time_ok(time_ns))):
                             continue
                         as_int = point.asInt
                         value = int(as_int) if as_int is not None else int(point.asDouble)
-                        if part and value and not time_ns:
+                        if not time_ns and value and part:
                             raise _Slow("a use without a time")  # first_seen then depends on the order
-                        entries.append(entry)
-                        values.append(value)
-                        times.append(time_ns)
-                        starts.append(point.startTimeUnixNano)
+                        add_entry(entry)
+                        add_value(value)
+                        add_time(time_ns)
+                        if with_starts:
+                            starts.append(point.startTimeUnixNano)
                     actions.append((USES, (entries, values, times, starts), service, process))
                 else:  # any other metric: read._merge itself, on a batch of this metric alone
                     actions.append((_OTHER, {"resourceMetrics": [{"resource": rm.resource, "scopeMetrics": [

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ._cli_read import STORE_HELP, TOKEN_HELP
 from ._config import load_config
 from .cli import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
 
@@ -21,6 +22,8 @@ def plan(
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="The source tree.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
 ) -> None:
     """Plan the migration: the exact replacement of each line, in small prioritised batches.
 
@@ -36,7 +39,7 @@ def plan(
         mapper = _report.PathMapper(list(path_map or ()), base)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    doc = _report.build_report(read_traces(sources, config=config), mapper=mapper)
+    doc = _report.build_report(read_traces(sources, config=config, store=source, token_env=token_env), mapper=mapper)
     result = _plan.build_plan(doc, load_config(config), root=base, batch_size=batch_size)
     if fmt == "json":
         import json

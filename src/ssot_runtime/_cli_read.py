@@ -77,11 +77,30 @@ def skipped_message(agg: Aggregate) -> str:
            f"OTLP/JSON: {where}{more}"
 
 
+STORE_HELP = "A metrics store instead of files: prometheus+http(s)://HOST:PORT[/prefix] (docs/telemetry.md)."
+TOKEN_HELP = "Environment variable holding a bearer token for --source (never the token itself: argv is public)."
+
+
 def read_traces(sources: list[str] | None, filters: Filters | None = None, *, strict: bool = False,
-                progress: Any = None, config: Path | None = None, warn: bool = True) -> Aggregate:
-    """Read the sources (default: the output folder); a warning on stderr names skipped lines."""
+                progress: Any = None, config: Path | None = None, warn: bool = True, store: str | None = None,
+                token_env: str | None = None) -> Aggregate:
+    """Read the sources (default: the output folder); a warning on stderr names skipped lines.
+
+    A store (``--source``, or a SOURCE that is a ``prometheus+http(s)://`` URL) is read alone:
+    the store sums its series, the same uses must not also be counted from files.
+    """
     from . import _traces
 
+    stores = [s for s in [*(sources or ()), *([store] if store else [])] if s.startswith("prometheus+")]
+    if stores:
+        if len(stores) > 1 or len(sources or ()) + bool(store) > 1:
+            raise OptionError("a store is read alone: give one --source URL, or trace files, not both "
+                              "(the same uses would be counted twice)")
+        from .traces import prometheus
+
+        return prometheus.read(stores[0], filters or _traces.Filters(), token_env=token_env)
+    if token_env:
+        raise OptionError("--bearer-token-env is for --source prometheus+https://...: no store given")
     agg = _traces.read(sources or [default_output(config)], filters or _traces.Filters(), strict=strict,
                        progress=progress)
     if agg.skipped and warn:

@@ -8,7 +8,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._cli_read import OptionError, progress_bar, project_root, read_traces, skipped_message, time_option
+from ._cli_read import (
+    STORE_HELP,
+    TOKEN_HELP,
+    OptionError,
+    progress_bar,
+    project_root,
+    read_traces,
+    skipped_message,
+    time_option,
+)
 from ._report import PathMapper
 from .cli import FORMATS, CliError, Command, app, handles_errors
 
@@ -29,6 +38,8 @@ def report(
     since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="ISO date or date-time (UTC), e.g. 2026-11-30T09:00.")] = None,  # noqa: E501,UP045
     until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="ISO date or date-time (UTC).")] = None,  # noqa: E501,UP045
     strict: Annotated[bool, typer.Option("--strict", metavar="", help="A line that does not parse is an error.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
 ) -> None:
     """Report the legacy paths still used: where, how often, by which services and processes.
@@ -42,7 +53,8 @@ def report(
     filters = _traces.Filters(services=frozenset(service or ()), legacy=tuple(legacy or ()),
                               since_ns=time_option("--since", since), until_ns=time_option("--until", until))
     mapper = _mapper(path_map, project_root(root, config))
-    agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config)
+    agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config,
+                      store=source, token_env=token_env)
     doc = _report.build_report(agg, mapper=mapper, top=top)
     if fmt == "json":
         typer.echo(_report.render_json(doc), nl=False)
@@ -76,6 +88,8 @@ def check(
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
     allow_empty: Annotated[bool, typer.Option("--allow-empty", metavar="", help="Pass when the traces show no process at all.")] = False,  # noqa: E501
     skip_bad_lines: Annotated[bool, typer.Option("--skip-bad-lines", metavar="", help="Skip lines that do not parse instead of failing.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
 ) -> None:
     """Fail (exit 1) when legacy paths are used beyond the baseline: a ratchet for CI.
@@ -89,12 +103,12 @@ def check(
 
     base = project_root(root, config)
     mapper = _mapper(path_map, base)
-    agg = read_traces(sources, config=config, warn=skip_bad_lines)
+    agg = read_traces(sources, config=config, warn=skip_bad_lines, store=source, token_env=token_env)
     if agg.skipped and not skip_bad_lines:
         raise CliError(f"check: {skipped_message(agg)}; fix the traces or pass --skip-bad-lines")
     doc = _report.build_report(agg, mapper=mapper)
     if not doc["coverage"]["processes"] and not allow_empty:
-        where = " ".join(sources) if sources else "the output folder"
+        where = " ".join(sources) if sources else (source or "the output folder")
         raise CliError(f"check: no process evidence in {where} ({plural(agg.files, 'file')} read): no process "
                        "under the hook wrote there; pass --allow-empty if that is expected")
     typer.echo(f"check: site keys relative to {base}")

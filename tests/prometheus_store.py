@@ -143,7 +143,12 @@ def snappy_block(data: bytes) -> bytes:
     for start in range(0, len(data), 65536):
         chunk = data[start:start + 65536]
         n = len(chunk) - 1
-        out += bytes([n << 2]) if n < 60 else (bytes([60 << 2, n]) if n < 256 else bytes([61 << 2]) + n.to_bytes(2, "little"))
+        if n < 60:
+            out.append(n << 2)
+        elif n < 256:
+            out += bytes([60 << 2, n])
+        else:
+            out += bytes([61 << 2]) + n.to_bytes(2, "little")
         out += chunk
     return bytes(out)
 

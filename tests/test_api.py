@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ssot_runtime
-from ssot_runtime import _recorder
+from ssot_runtime.hook import recorder as _recorder
 from ssot_runtime.testing import capture
 
 from .conftest import CONFIG

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ssot_runtime import _bytecode
+from ssot_runtime.hook import bytecode as _bytecode
 
 # Many constants first, so that some statements need EXTENDED_ARG for their operands.
 PADDING = "\n".join(f"c{n} = {n + 1000}.5" for n in range(300))

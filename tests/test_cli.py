@@ -316,7 +316,7 @@ def test_check_is_a_ratchet(traces: Path, tmp_path: Path) -> None:
 
 
 def test_plan_applied_to_the_demo_leaves_its_tests_green_and_no_legacy_use(tmp_path: Path) -> None:
-    from ssot_runtime import _plan
+    from ssot_runtime.analysis import plan as _plan
 
     demo = tmp_path / "demo"
     shutil.copytree(ROOT / "sitecustomize_example", demo, ignore=shutil.ignore_patterns("__pycache__"))

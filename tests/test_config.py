@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import ssot_runtime
 from ssot_runtime import Config, ConfigError, Rule, load_config, parse_config
-from ssot_runtime._config import MODES, strict_requested
+from ssot_runtime.config import MODES, strict_requested
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ssot_runtime import _enable
 from ssot_runtime.cli import app
+from ssot_runtime.cli import enable as _enable
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from ssot_runtime._fingerprint import fingerprint
+from ssot_runtime.hook.fingerprint import fingerprint
 
 from .otlp_receivers import GrpcReceiver, HttpReceiver, Received, SilentCollector
 

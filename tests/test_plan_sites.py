@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import ssot_runtime
 from ssot_runtime import parse_config
-from ssot_runtime._fingerprint import fingerprint
 from ssot_runtime.cli import app as cli
+from ssot_runtime.hook.fingerprint import fingerprint
 
 from .conftest import CONFIG
 
@@ -163,7 +163,7 @@ def edited(lines: list[str], edits: list[tuple[str, int, int]]) -> list[str]:
 
 
 def plan_entries(lines: list[str], now: list[str] | None) -> tuple[list[dict[str, Any]], Counter[tuple[Any, ...]]]:
-    from ssot_runtime._plan import plan_changes
+    from ssot_runtime.analysis.plan import plan_changes
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -299,7 +299,7 @@ def test_strict_config_error_propagates_from_process_startup(tmp_path: Path) -> 
     """, env=config_env(project), pythonpath=())
     assert result.returncode == 1
     assert "app ran" not in result.stdout
-    assert result.stderr.splitlines()[-1].startswith("ssot_runtime._errors.ConfigError: ")
+    assert result.stderr.splitlines()[-1].startswith("ssot_runtime.errors.ConfigError: ")
 
 
 # -- 5. start-up is light -----------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_warn_mode_under_w_error_makes_the_legacy_import_fail(tmp_path: Path) ->
     result = run_script(project, "import helper\n", env=config_env(project, SSOT_RUNTIME_MODE="warn"),
                         options=("-W", "error::DeprecationWarning"))
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1].startswith("ssot_runtime._errors.LegacyImportWarning: 'oldpkg.legacy'")
+    assert result.stderr.splitlines()[-1].startswith("ssot_runtime.errors.LegacyImportWarning: 'oldpkg.legacy'")
 
 
 def test_warn_mode_from_main_under_w_error_raises_our_warning_at_the_users_line(tmp_path: Path) -> None:
@@ -500,7 +500,7 @@ def test_warn_mode_from_main_under_w_error_raises_our_warning_at_the_users_line(
     assert result.returncode == 1, result.stderr
     assert result.stdout == "started\n"
     assert "__spec__.loader" not in result.stderr
-    assert result.stderr.splitlines()[-1].startswith("ssot_runtime._errors.LegacyImportWarning: 'oldpkg.legacy'")
+    assert result.stderr.splitlines()[-1].startswith("ssot_runtime.errors.LegacyImportWarning: 'oldpkg.legacy'")
     assert 'app.py", line 3, in <module>' in result.stderr
 
 

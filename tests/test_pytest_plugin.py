@@ -107,7 +107,7 @@ def test_without_the_option_the_plugin_does_nothing(project: pytest.Pytester, te
 
         def test_nothing_loaded():
             assert not any(type(f).__name__ == "RedirectFinder" for f in sys.meta_path)
-            assert "ssot_runtime._report" not in sys.modules and "ssot_runtime._telemetry" not in sys.modules
+            assert "ssot_runtime.analysis.report" not in sys.modules and "ssot_runtime.telemetry.providers" not in sys.modules
     """)
     assert project.runpytest_subprocess().ret == 0
 
@@ -121,7 +121,7 @@ def test_the_plugin_module_imports_nothing_heavy() -> None:
     # The package's start-up modules only (as light as a sitecustomize needs them): no third party,
     # no report, check, telemetry or CLI.
     assert all(name.split(".")[0] == "ssot_runtime" for name in loaded), loaded
-    assert not {"ssot_runtime._report", "ssot_runtime._check", "ssot_runtime._telemetry", "ssot_runtime._traces",
+    assert not {"ssot_runtime.analysis.report", "ssot_runtime.analysis.check", "ssot_runtime.telemetry.providers", "ssot_runtime.traces.read",
                 "ssot_runtime.cli"} & set(loaded)
 
 
@@ -254,7 +254,7 @@ def test_under_xdist_the_summary_counts_every_worker_and_workers_keep_the_servic
     # in both workers, which each collect every test (10). Tests: 5 modules x (3 work + 1 VALUE).
     result.stdout.fnmatch_lines(["1 legacy path, 16 sites, 33 uses (collection: 13 uses at 6 sites; "
                                  "tests: 20 uses at 10 sites)"])
-    from ssot_runtime import _traces
+    from ssot_runtime.traces import read as _traces
 
     agg = _traces.read([str(telemetry_output)])
     assert sum(site.uses for site in agg.sites.values()) == 33

@@ -138,9 +138,9 @@ WORDS = st.sampled_from(["app.old.get_manager", "app.old:get_manager", "app.old"
                                                                             "importlib.import_module"]))
 def test_a_string_of_several_words_is_never_rewritten_nor_a_reference(words: list[str], call: str) -> None:
     from ssot_runtime import parse_config
-    from ssot_runtime._fix import fix_source
-    from ssot_runtime._legacy_names import LegacyNames
-    from ssot_runtime._scan import scan_python
+    from ssot_runtime.analysis.fix import fix_source
+    from ssot_runtime.analysis.names import LegacyNames
+    from ssot_runtime.analysis.scan import scan_python
 
     names = LegacyNames(parse_config({"redirects": {"app.old.*": "app.core.*", "oldtop": "newtop"}}))
     text = " ".join(words)

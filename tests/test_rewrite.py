@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 import ssot_runtime
 from ssot_runtime import parse_config
-from ssot_runtime._fix import fix_source
-from ssot_runtime._legacy_names import LegacyNames
-from ssot_runtime._scan import scan_python
+from ssot_runtime.analysis.fix import fix_source
+from ssot_runtime.analysis.names import LegacyNames
+from ssot_runtime.analysis.scan import scan_python
 from ssot_runtime.cli import app
 from ssot_runtime.testing import capture
 
@@ -163,7 +163,7 @@ def report_of(records: tuple[ssot_runtime.UseRecord, ...], root: Path) -> dict[s
 
 
 def test_plan_and_fix_make_the_same_edits(tmp_path: Path, make_tree: Tree) -> None:
-    from ssot_runtime import _plan
+    from ssot_runtime.analysis import plan as _plan
 
     root = make_tree({**TREE, "user.py": BEFORE})
     with capture(CONFIG) as uses:

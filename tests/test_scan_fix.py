@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ssot_runtime import parse_config
-from ssot_runtime._fix import fix_source
-from ssot_runtime._legacy_names import LegacyNames
+from ssot_runtime.analysis.fix import fix_source
+from ssot_runtime.analysis.names import LegacyNames
 from ssot_runtime.cli import app
 
 runner = CliRunner()

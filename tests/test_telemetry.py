@@ -18,7 +18,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 import ssot_runtime
-from ssot_runtime._fingerprint import fingerprint
+from ssot_runtime.hook.fingerprint import fingerprint
 
 from .conftest import CONFIG
 

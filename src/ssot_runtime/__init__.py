@@ -12,11 +12,11 @@ PYTEST_DONT_REWRITE (the package loads at interpreter start-up, before pytest co
 
 from __future__ import annotations
 
-from ._config import Config, Rule, load_config, parse_config
-from ._errors import ConfigError, LegacyImportError, LegacyImportWarning, SsotRuntimeError
-from ._hook import Hook
-from ._install import active_hook, install, process_startup, tracking
-from ._recorder import ImportTiming, UseRecord
+from .config import Config, Rule, load_config, parse_config
+from .errors import ConfigError, LegacyImportError, LegacyImportWarning, SsotRuntimeError
+from .hook.hook import Hook
+from .hook.recorder import ImportTiming, UseRecord
+from .runtime import active_hook, install, process_startup, tracking
 
 __all__ = [
     "Config",

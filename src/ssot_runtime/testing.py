@@ -13,14 +13,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-from ._config import load_config
-from ._install import install
+from .config import load_config
+from .runtime import install
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._hook import Hook
-    from ._install import ConfigArg
-    from ._recorder import UseRecord
+    from .hook.hook import Hook
+    from .hook.recorder import UseRecord
+    from .runtime import ConfigArg
 
 __all__ = ["Capture", "capture"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from ssot_runtime import _traces
+from ssot_runtime.traces import read as _traces
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,7 +2,7 @@
 
 ``prometheus+http://HOST:PORT[/prefix]`` (or ``prometheus+https://``) is a source for every
 reader command: the store sums the counters in PromQL, over the ``--since``/``--until`` window,
-and the answer becomes the same :class:`~ssot_runtime._traces.Aggregate` the file readers make.
+and the answer becomes the same :class:`~ssot_runtime.traces.read.Aggregate` the file readers make.
 
 Exact, never extrapolated. Each series (one site in one process, or one site across processes
 when a Collector accumulates deltas) is a cumulative counter that starts at zero when it starts
@@ -44,8 +44,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 
-from ssot_runtime._coverage import Process
-from ssot_runtime._traces import Aggregate, Filters, Site, TraceReadError
+from .coverage import Process
+from .read import Aggregate, Filters, Site, TraceReadError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ def read(source: str, filters: Filters | None = None, *, token_env: str | None =
 
 
 def _between(window: Window) -> str:
-    from ssot_runtime._report import iso
+    from ..analysis.report import iso
 
     since = iso(window.since_ms * 1_000_000) if window.since_ms is not None else "the start of the store"
     return f"between {since} and {iso(window.until_ms * 1_000_000)}"

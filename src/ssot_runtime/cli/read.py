@@ -1,0 +1,133 @@
+"""What the reader commands share: one project root, option values checked, skipped lines told.
+
+Every command that reads traces (report, plan, check, scan --traces, fix --only-seen) reads them
+through :func:`read_traces`, so unreadable lines are reported the same way everywhere; every
+path in their output is relative to :func:`project_root`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from ..config import load_config
+from ..errors import ConfigError, SsotRuntimeError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
+
+    from ..config import Config
+    from ..traces.read import Aggregate, Filters
+
+
+class OptionError(SsotRuntimeError):
+    """A bad option value: exit 2, naming the option and the accepted form."""
+
+
+def config_file(cfg: Config) -> str | None:
+    """The file a configuration came from, or None (defaults, a mapping)."""
+    source = str(cfg.source).removesuffix(" [tool.ssot_runtime]")
+    return os.path.abspath(source) if os.path.isfile(source) else None
+
+
+def project_root(root: Path | None, config: Path | None = None) -> str:
+    """``--root``, else the configuration file's folder, else the working directory."""
+    if root is not None:
+        return os.path.abspath(root)
+    try:
+        found = config_file(load_config(config))
+    except ConfigError:
+        if config is not None:
+            raise
+        found = None
+    return os.path.dirname(found) if found else os.getcwd()
+
+
+def default_output(config: Path | None = None) -> str:
+    """The configured output folder (relative to the configuration file's folder)."""
+    try:
+        return str(load_config(config).output)
+    except ConfigError:
+        if config is not None:
+            raise
+        return ".ssot-runtime"
+
+
+def time_option(name: str, text: str | None) -> int | None:
+    """``--since``/``--until``: an ISO date or date-time, as unix ns."""
+    if text is None:
+        return None
+    from ..analysis.report import parse_time
+
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise OptionError(f"{name} {text!r}: expected an ISO date or date-time in UTC, such as 2026-11-30, "
+                          "2026-11-30T09:00 or 2026-11-30T09:00:00+01:00") from None
+
+
+def skipped_message(agg: Aggregate) -> str:
+    where = ", ".join(f"{path}:{line}" for path, line, _ in agg.skipped[:10])
+    more = f" and {len(agg.skipped) - 10} more" if len(agg.skipped) > 10 else ""
+    count = len(agg.skipped)
+    return f"skipped {count} line{'s' if count != 1 else ''} that {'are' if count != 1 else 'is'} not " \
+           f"OTLP/JSON: {where}{more}"
+
+
+STORE_HELP = "A metrics store instead of files: prometheus+http(s)://HOST:PORT[/prefix] (docs/telemetry.md)."
+TOKEN_HELP = "Environment variable holding a bearer token for --source (never the token itself: argv is public)."
+
+
+def read_traces(sources: list[str] | None, filters: Filters | None = None, *, strict: bool = False,
+                progress: Any = None, config: Path | None = None, warn: bool = True, store: str | None = None,
+                token_env: str | None = None) -> Aggregate:
+    """Read the sources (default: the output folder); a warning on stderr names skipped lines.
+
+    A store (``--source``, or a SOURCE that is a ``prometheus+http(s)://`` URL) is read alone:
+    the store sums its series, the same uses must not also be counted from files.
+    """
+    from ..traces import read
+
+    stores = [s for s in [*(sources or ()), *([store] if store else [])] if s.startswith("prometheus+")]
+    if stores:
+        if len(stores) > 1 or len(sources or ()) + bool(store) > 1:
+            raise OptionError("a store is read alone: give one --source URL, or trace files, not both "
+                              "(the same uses would be counted twice)")
+        from ..traces import prometheus
+
+        return prometheus.read(stores[0], filters or read.Filters(), token_env=token_env)
+    if token_env:
+        raise OptionError("--bearer-token-env is for --source prometheus+https://...: no store given")
+    agg = read.read(sources or [default_output(config)], filters or read.Filters(), strict=strict,
+                       progress=progress)
+    if agg.skipped and warn:
+        typer.echo(f"warning: {skipped_message(agg)}", err=True)
+    return agg
+
+
+def progress_bar(sources: list[str] | None, config: Path | None = None) -> Any:
+    """A progress bar on a terminal, for large inputs."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    from ..traces.read import expand
+
+    try:
+        total = sum(os.path.getsize(p) for p in expand(sources or [default_output(config)]) if p != "-")
+    except (OSError, SsotRuntimeError):
+        return None
+    if total < 20_000_000:
+        return None
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("reading traces", total=total)
+    progress.start()
+    import atexit
+
+    atexit.register(progress.stop)
+    return lambda n: progress.advance(task, n)

@@ -1,0 +1,134 @@
+"""``report`` and ``check``: what the traces say, and the CI ratchet on top of it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..analysis.report import PathMapper
+from . import FORMATS, CliError, Command, app, handles_errors
+from .read import (
+    STORE_HELP,
+    TOKEN_HELP,
+    OptionError,
+    progress_bar,
+    project_root,
+    read_traces,
+    skipped_message,
+    time_option,
+)
+
+SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
+REPEAT = " Repeat the option for more."
+
+
+@app.command(cls=Command)
+@handles_errors
+def report(
+    sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
+    top: Annotated[Optional[int], typer.Option("--top", metavar="N", min=1, help="Sites shown per legacy path.", show_default="all")] = None,  # noqa: E501,UP045
+    root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Paths relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix, e.g. /app/=src/." + REPEAT)] = None,  # noqa: E501,UP045
+    service: Annotated[Optional[list[str]], typer.Option("--service", metavar="NAME", help="Only this service." + REPEAT)] = None,  # noqa: E501,UP045
+    legacy: Annotated[Optional[list[str]], typer.Option("--legacy", metavar="GLOB", help="Only legacy paths matching this glob." + REPEAT)] = None,  # noqa: E501,UP045
+    since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="ISO date or date-time (UTC), e.g. 2026-11-30T09:00.")] = None,  # noqa: E501,UP045
+    until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="ISO date or date-time (UTC).")] = None,  # noqa: E501,UP045
+    strict: Annotated[bool, typer.Option("--strict", metavar="", help="A line that does not parse is an error.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
+) -> None:
+    """Report the legacy paths still used: where, how often, by which services and processes.
+
+    Example: ssot-runtime report .ssot-runtime/ --format markdown --top 5
+    """
+    from ..analysis import report as _report
+    from ..traces import read as _traces
+
+    if fmt not in FORMATS:
+        raise CliError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    filters = _traces.Filters(services=frozenset(service or ()), legacy=tuple(legacy or ()),
+                              since_ns=time_option("--since", since), until_ns=time_option("--until", until))
+    mapper = _mapper(path_map, project_root(root, config))
+    agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config,
+                      store=source, token_env=token_env)
+    doc = _report.build_report(agg, mapper=mapper, top=top)
+    if fmt == "json":
+        typer.echo(_report.render_json(doc), nl=False)
+    elif fmt == "csv":
+        typer.echo(_report.render_csv(doc), nl=False)
+    elif fmt == "markdown":
+        typer.echo(_report.render_markdown(doc), nl=False)
+    elif sys.stdout.isatty():
+        from rich.console import Console
+
+        _report.render_table(doc, console=Console())
+    else:
+        typer.echo(_report.render_table(doc), nl=False)
+
+
+def _mapper(path_map: list[str] | None, root: str) -> PathMapper:
+    try:
+        return PathMapper(list(path_map or ()), root)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from None
+
+
+@app.command(cls=Command)
+@handles_errors
+def check(
+    sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
+    baseline: Annotated[Optional[Path], typer.Option("--baseline", metavar="FILE", help="What is allowed: written by --write-baseline.")] = None,  # noqa: E501,UP045
+    write_baseline: Annotated[Optional[Path], typer.Option("--write-baseline", metavar="FILE", help="Write the current uses as the baseline.")] = None,  # noqa: E501,UP045
+    max_uses: Annotated[Optional[int], typer.Option("--max-uses", metavar="N", min=0, help="Most uses allowed per legacy path.")] = None,  # noqa: E501,UP045
+    root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Site keys relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
+    path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
+    allow_empty: Annotated[bool, typer.Option("--allow-empty", metavar="", help="Pass when the traces show no process at all.")] = False,  # noqa: E501
+    skip_bad_lines: Annotated[bool, typer.Option("--skip-bad-lines", metavar="", help="Skip lines that do not parse instead of failing.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
+) -> None:
+    """Fail (exit 1) when legacy paths are used beyond the baseline: a ratchet for CI.
+
+    No process evidence in the traces, or a line that does not parse, is an error (exit 2).
+
+    Example: ssot-runtime check traces/ --baseline ssot-baseline.json
+    """
+    from ..analysis import check as _check
+    from ..analysis import report as _report
+    from ..traces.coverage import plural, summary
+
+    base = project_root(root, config)
+    mapper = _mapper(path_map, base)
+    agg = read_traces(sources, config=config, warn=skip_bad_lines, store=source, token_env=token_env)
+    if agg.skipped and not skip_bad_lines:
+        raise CliError(f"check: {skipped_message(agg)}; fix the traces or pass --skip-bad-lines")
+    doc = _report.build_report(agg, mapper=mapper)
+    if not doc["coverage"]["processes"] and not allow_empty:
+        where = " ".join(sources) if sources else (source or "the output folder")
+        raise CliError(f"check: no process evidence in {where} ({plural(agg.files, 'file')} read): no process "
+                       "under the hook wrote there; pass --allow-empty if that is expected")
+    typer.echo(f"check: site keys relative to {base}")
+    if write_baseline is not None:
+        stored = _check.write_baseline(doc, str(write_baseline), root=base)
+        typer.echo(f"baseline written to {write_baseline}: {plural(doc['totals']['legacy_paths'], 'legacy path')}, "
+                   f"{plural(stored, 'site')}")
+        raise typer.Exit(0)
+    allowed = _check.normalise(_check.read_baseline(str(baseline)), mapper) if baseline else None
+    result = _check.check(doc, allowed, max_uses)
+    for line in result.offending:
+        typer.echo(line)
+    if result.gone:
+        typer.echo(f"{plural(len(result.gone), 'site')} in the baseline were not seen: tighten it with "
+                   "--write-baseline")
+        for line in result.gone:
+            typer.echo(f"  gone: {line}")
+    if not result.ok:
+        typer.echo(f"check failed: {result.describe()} beyond the baseline; {summary(doc)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"check passed: {summary(doc)}, all allowed")

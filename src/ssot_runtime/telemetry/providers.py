@@ -1,0 +1,401 @@
+"""Telemetry: the recorder's uses leave the process as OpenTelemetry metrics and spans.
+
+Nothing of the SDK is imported, and no thread started, before the first legacy use in a process.
+Uses are read from the recorder by an observable counter at each collection, so recording costs
+nothing more on the hot path. The hook has providers of its own (never the global ones, unless
+``use_global_providers``), flushes at exit (atexit and multiprocessing's finalizers), and after
+``fork()`` a child starts from zero with providers and files of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import weakref
+
+from ..hook.fingerprint import ATTRIBUTE as FINGERPRINT
+from ..log import log, notice
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+    from ..hook.hook import Hook
+    from ..hook.recorder import ImportTiming, UseRecord
+
+SCOPE = "ssot_runtime"
+USES = "ssot.legacy.uses"
+DURATION = "ssot.legacy.import.duration"
+SPAN = "ssot.legacy_import"
+PROCESS = "ssot.process.uses"
+PROCESS_START = "ssot.process.start_unix_nano"
+
+
+def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
+                   canonical_symbol: str | None = None) -> dict[str, Any]:
+    """The attributes of a data point or span (a contract: reports and dashboards read them)."""
+    attrs: dict[str, Any] = {"ssot.legacy.module": record.legacy}
+    if symbol is not None:
+        attrs["ssot.legacy.symbol"] = symbol
+    attrs["ssot.canonical.module"] = record.canonical
+    if canonical_symbol is not None:
+        attrs["ssot.canonical.symbol"] = canonical_symbol
+    attrs["ssot.mode"] = record.mode
+    attrs["code.file.path"] = record.file
+    attrs["code.line.number"] = record.line
+    attrs["code.function.name"] = record.function
+    return attrs
+
+
+def sdk_disabled(environ: Any = os.environ) -> bool:
+    return str(environ.get("OTEL_SDK_DISABLED", "")).strip().lower() == "true"
+
+
+class Telemetry:
+    """The OpenTelemetry side of one hook: started at the first use, flushed at exit."""
+
+    def __init__(self, hook: Hook) -> None:
+        self.hook = hook
+        self.config = hook.config
+        self.started = False
+        self.closed = False
+        self.pid = 0
+        self.files: Any = None
+        self.failures: Any = None
+        self._lock = threading.RLock()
+        self._meter_provider: Any = None
+        self._tracer_provider: Any = None
+        self._own_providers = False
+        self._histogram: Any = None
+        self._tracer: Any = None
+        self._sent_imports = 0
+        self._process_total = -1
+        self._spanned: set[tuple[str, str, int, bool]] = set()
+        self._generation = 0
+        self._limit_logged = False
+        self._exit_hooks = False
+        self._readers: list[tuple[str, Any]] = []
+        self._span_processors: list[Any] = []
+        self._threads = True
+        self.process_start_ns = getattr(hook, "started_ns", 0) or time.time_ns()
+        self._fingerprints: Any = None
+
+    @property
+    def wanted(self) -> bool:
+        return bool(self.config.exporters or self.config.use_global_providers) and not sdk_disabled()
+
+    # -- start ---------------------------------------------------------------------------
+    def start(self, *, at_exit: bool = False) -> None:
+        """Import the SDK and start exporting; called once, at the first legacy use.
+
+        ``at_exit``: a process that saw no use starts telemetry at its exit, without threads,
+        only to leave the evidence that it ran (see ``_observe_process``).
+        """
+        with self._lock:
+            if self.started or self.closed or not self.wanted:
+                return
+            try:
+                try:
+                    if at_exit:
+                        raise RuntimeError("at exit: no thread")
+                    self._start(threads=True)
+                except RuntimeError:
+                    # A first use at interpreter shutdown (an atexit callback): 3.12 refuses new
+                    # threads then. Readers without a thread, collected by shutdown itself.
+                    self._start(threads=False)
+            except Exception as exc:
+                log("error", "telemetry could not start", exc_info=True)
+                notice(f"telemetry off, uses are not exported: {type(exc).__name__}: {exc}", "error")
+                return
+            self.started = True
+            if not self._exit_hooks:
+                self._register_exit_hooks()
+
+    def _start(self, *, threads: bool) -> None:
+        import math
+
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+        from opentelemetry.sdk.metrics.view import View
+        from opentelemetry.sdk.trace import TracerProvider
+
+        from . import exporters as _exporters
+        from . import spans as _spans
+
+        cfg = self.config
+        self.pid = os.getpid()
+        self._generation += 1
+        self._sent_imports = 0
+        self._process_total = -1
+        self._spanned = set()
+        self._readers, self._span_processors, self._threads = [], [], threads
+        instance = _exporters.new_instance_id()
+        resource = self._resource(instance, threads=threads)
+        if cfg.use_global_providers:
+            from opentelemetry import metrics, trace
+
+            meter_provider, tracer_provider = metrics.get_meter_provider(), trace.get_tracer_provider()
+            self._own_providers = False
+        else:
+            self.failures = _exporters.ExportFailures()
+            interval_ms = cfg.export_interval * 1000 if threads else math.inf
+            timeout_ms = cfg.export_timeout * 1000
+            service = str(resource.attributes.get("service.name", "python"))
+            pairs: list[tuple[str, Any, Any]] = []
+            if "local" in cfg.exporters:
+                self.files = _exporters.LocalFiles(os.path.abspath(cfg.output), service, instance)
+                pairs.append(("local", _exporters.LocalSpanExporter(self.files, self.failures),
+                              _exporters.LocalMetricExporter(self.files, self.failures)))
+            if "otlp" in cfg.exporters:
+                try:
+                    pairs.append(("otlp", *_exporters.otlp_exporters(cfg.export_timeout)))
+                except ImportError as exc:
+                    log("error", "otlp exporter unavailable: install ssot-runtime[otlp]", error=str(exc))
+                    notice(f"uses are not sent over OTLP: {exc} (install ssot-runtime[otlp])", "error")
+            if "console" in cfg.exporters:
+                from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
+                from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+                pairs.append(("console", ConsoleSpanExporter(), ConsoleMetricExporter()))
+            for name, spans, metrics_exporter in pairs:
+                guarded_spans = _exporters.guard(spans, name, self.failures)
+                # The local files' spans go with their metrics, in the reader's thread (at exit:
+                # the exiting one); a collector's have a thread of their own, when threads may start.
+                pending = _spans.SpanWorker(guarded_spans, cfg.export_timeout) if name != "local" and threads \
+                    else _spans.PendingSpans(guarded_spans)
+                self._span_processors.append(pending)
+                # interval inf: the SDK starts no thread for the reader (see shutdown).
+                self._readers.append((name, PeriodicExportingMetricReader(
+                    _exporters.guard(metrics_exporter, name, self.failures,
+                                     None if isinstance(pending, _spans.SpanWorker) else pending, cfg.export_timeout),
+                    export_interval_millis=interval_ms, export_timeout_millis=timeout_ms)))
+            meter_provider = MeterProvider(metric_readers=[reader for _, reader in self._readers],
+                                           resource=resource, views=_views(View, cfg.max_sites),
+                                           shutdown_on_exit=False)
+            tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+            for processor in self._span_processors:
+                tracer_provider.add_span_processor(processor)
+            self._own_providers = True
+        meter = meter_provider.get_meter(SCOPE, _version())
+        generation = self._generation
+        meter.create_observable_counter(USES, callbacks=[lambda options: self._observe(generation)],
+                                        unit="{use}", description="Uses of legacy import paths, per site")
+        meter.create_observable_gauge(PROCESS, callbacks=[lambda options: self._observe_process(generation)],
+                                      unit="{use}", description="Per process under the hook: its legacy uses so far "
+                                      "(0 for none), and when the hook started in it")
+        self._histogram = meter.create_histogram(DURATION, unit="s",
+                                                 description="Time to load the canonical module on a first import")
+        self._tracer = tracer_provider.get_tracer(SCOPE, _version())
+        self._meter_provider, self._tracer_provider = meter_provider, tracer_provider
+        log("info", "telemetry started", exporters=list(cfg.exporters), output=cfg.output,
+            files=self.files.stem if self.files else None)
+
+    def _resource(self, instance: str, *, threads: bool) -> Any:
+        from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+
+        from .exporters import program_name
+
+        detected = OTELResourceDetector().detect()  # OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME
+        service = detected.attributes.get("service.name") or self.config.service_name or program_name()
+        import socket
+
+        # Never argv or the environment's values: they hold secrets.
+        ours = {"service.name": service, "service.instance.id": instance, "process.pid": os.getpid(),
+                "host.name": socket.gethostname()}
+        if threads:
+            return Resource.create(ours)
+        # Resource.create runs its detectors in a thread pool: at interpreter shutdown, the
+        # environment's detector and the SDK's own attributes, in the calling thread.
+        from opentelemetry.sdk.resources import _DEFAULT_RESOURCE
+
+        return _DEFAULT_RESOURCE.merge(detected).merge(Resource(ours))
+
+    # -- collection ------------------------------------------------------------------------
+    def _observe(self, generation: int) -> Iterable[Any]:
+        from opentelemetry.metrics import Observation
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []  # a reader inherited through fork(): its uses are the parent's
+        self.pump()
+        records = self.hook.snapshot()
+        if len(records) > self.config.max_sites and not self._limit_logged:
+            self._limit_logged = True
+            log("warning", "max_sites reached: further sites fold into one point", max_sites=self.config.max_sites,
+                sites=len(records))
+        if self._fingerprints is None:
+            from ..hook.fingerprint import Fingerprints
+
+            self._fingerprints = Fingerprints()
+        prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
+        observations = []
+        for r in records:
+            attrs = use_attributes(r, r.symbol, r.canonical_symbol)
+            mark = prints.get((r.file, r.line))
+            if mark is not None:
+                attrs[FINGERPRINT] = mark
+            observations.append(Observation(r.count, attrs))
+        return observations
+
+    def _observe_process(self, generation: int) -> Iterable[Any]:
+        """The evidence that this process ran under the hook: a point even when it saw no use."""
+        from opentelemetry.metrics import Observation
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []
+        total = sum(record.count for record in self.hook.snapshot())
+        # At the first export, when the count grew, and at exit: an idle process writes nothing.
+        if total == self._process_total and not self.closed:
+            return []
+        self._process_total = total
+        return [Observation(total, {PROCESS_START: self.process_start_ns, "ssot.mode": self.config.mode})]
+
+    def pump(self) -> None:
+        """Turn first imports recorded since the last call into the histogram and spans.
+
+        Each exporter's spans are sent right after its metrics (see ``_exporters.guard``).
+        """
+        if not self.started or os.getpid() != self.pid:
+            return
+        from opentelemetry.context import Context
+        from opentelemetry.trace import SpanKind, Status, StatusCode
+
+        with self._lock:
+            timings = self.hook.import_timings()
+            new, self._sent_imports = timings[self._sent_imports:], len(timings)
+        for timing in new:
+            attrs = use_attributes(timing)
+            if timing.error is None:
+                self._histogram.record(timing.seconds, {k: attrs[k] for k in
+                                                        ("ssot.legacy.module", "ssot.canonical.module", "ssot.mode")})
+            site = (timing.legacy, timing.file, timing.line, timing.error is not None)
+            if site in self._spanned:
+                continue  # one span per legacy module and site in a process
+            self._spanned.add(site)
+            # An empty context: the span never becomes a child of the application's current span.
+            span = self._tracer.start_span(SPAN, context=Context(), kind=SpanKind.INTERNAL, attributes=attrs,
+                                           start_time=timing.start_ns)
+            if timing.error is not None:
+                span.set_status(Status(StatusCode.ERROR, timing.error))
+            span.end(end_time=max(timing.end_ns, timing.start_ns))
+        if new:
+            for processor in self._span_processors:
+                processor.wake()
+
+    # -- exit and fork ---------------------------------------------------------------------
+    def _register_exit_hooks(self) -> None:
+        # atexit is the hook's (registered at install, so that a first use inside an
+        # application's atexit callback still runs before the flush); fork and
+        # multiprocessing's finalizers are ours.
+        self._exit_hooks = True
+        ref = weakref.ref(self)
+
+        def after_fork_in_child() -> None:
+            telemetry = ref()
+            if telemetry is not None:
+                telemetry._after_fork()
+
+        os.register_at_fork(after_in_child=after_fork_in_child)
+        self._register_finalizer()
+
+    def _register_finalizer(self) -> None:
+        # multiprocessing children leave through os._exit: atexit never runs, its finalizers do.
+        # billiard (Celery's prefork pool) is a fork of multiprocessing with registries of its own.
+        for util in _process_utils():
+            util.Finalize(self, Telemetry.shutdown, args=(self,), exitpriority=100)
+        from . import exits
+
+        exits.connect(self)
+
+    def _after_fork(self) -> None:
+        """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
+        self._lock = threading.RLock()
+        self.process_start_ns = time.time_ns()
+        self.hook.recorder.after_fork()
+        was_started, self.started = self.started, False
+        self._meter_provider = self._tracer_provider = None
+        if was_started and not self.closed:
+            self.start()
+            from . import exits
+
+            exits.connect(self)
+            for util in _process_utils():  # their registries are cleared after fork: register once they are
+                util.register_after_fork(self, Telemetry._register_finalizer)
+
+    def flush(self) -> None:
+        """Export everything recorded so far (tests, ``run``)."""
+        if not self.started or os.getpid() != self.pid:
+            return
+        self.pump()
+        timeout = int(self.config.export_timeout * 1000)
+        self._meter_provider.force_flush(timeout)
+        self._tracer_provider.force_flush(timeout)
+
+    def shutdown(self) -> None:
+        """Flush and stop in the calling thread, starting no thread, within the export timeout.
+
+        3.12 refuses to start a thread at interpreter shutdown, so nothing here may. The local
+        files are written first and synchronously: the local reader is collected here, not by
+        its own thread. The other readers' threads make their last export when the provider
+        shuts them down, and are waited for until the deadline at most: a slow collector holds
+        exit up no longer than ``export_timeout``.
+        """
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            if not self.started or os.getpid() != self.pid:
+                return
+        import time
+
+        timeout = self.config.export_timeout
+        deadline = time.monotonic() + timeout
+        try:
+            self.pump()
+        except Exception:
+            log("error", "telemetry flush failed", exc_info=True)
+        if not self._own_providers:
+            return
+        for name, reader in self._readers:
+            if name == "local":  # files cannot hang: never cut short by a collector's deadline
+                _quietly(reader.collect, int(max(timeout, 30.0) * 1000))
+        for processor in self._span_processors:
+            processor.stop()  # a collector's spans leave now, beside the readers' last export
+        for name, reader in self._readers:
+            if name != "local" and not self._threads:
+                _quietly(reader.collect, int(max(0.0, deadline - time.monotonic()) * 1000))
+        _quietly(self._meter_provider.shutdown, int(max(0.0, deadline - time.monotonic()) * 1000))
+        for processor in self._span_processors:
+            processor.join(deadline)
+        _quietly(self._tracer_provider.shutdown)
+
+
+def _views(view: Any, max_sites: int) -> list[Any]:
+    """Room for ``max_sites`` sites apart. SDKs before 1.45.2 have no cardinality limit (nothing
+    folds) and no ``aggregation_cardinality_limit`` to raise it with: no view there."""
+    import inspect
+
+    if "aggregation_cardinality_limit" not in inspect.signature(view.__init__).parameters:
+        return []
+    return [view(instrument_name=USES, aggregation_cardinality_limit=max_sites + 1)]
+
+
+def _process_utils() -> list[Any]:
+    """The ``util`` modules of the process libraries already imported (never imported by us)."""
+    return [util for util in (sys.modules.get("multiprocessing.util"), sys.modules.get("billiard.util"))
+            if util is not None]
+
+
+def _quietly(fn: Any, *args: Any) -> None:
+    try:
+        fn(*args)
+    except Exception:
+        log("error", "telemetry shutdown failed", exc_info=True)
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

@@ -1,0 +1,248 @@
+"""``--source prometheus+http://...``: the reader commands against a real Prometheus (Debian's).
+
+Every test starts its own ``prometheus`` (tests/prometheus_store.py) on 127.0.0.1 with a
+temporary storage folder and the remote-write receiver, fills it through remote write as a
+Collector sends it, and stops it whatever happens.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from ssot_runtime.cli import app
+
+from .projects import clean_env, legacy_project
+from .prometheus_store import Prometheus, collector_series, running
+from .test_versions import TEN_SITES
+
+runner = CliRunner()
+CLI = str(Path(sys.executable).parent / "ssot-runtime")
+NOW_MS = int(time.time() * 1000)
+
+
+@pytest.fixture
+def prometheus(tmp_path: Path) -> Iterator[Prometheus]:
+    with running(tmp_path / "prometheus") as server:
+        yield server
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> Any:
+    return runner.invoke(app, list(args), env=env)
+
+
+def report(*args: str) -> dict[str, Any]:
+    result = invoke("report", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def sites(doc: dict[str, Any]) -> dict[tuple[str, str, int, str, str | None], int]:
+    return {(p["legacy"], s["file"], s["line"], s["function"], s["symbol"]): s["uses"]
+            for p in doc["legacy_paths"] for s in p["sites"]}
+
+
+def paths(doc: dict[str, Any]) -> dict[str, tuple[int, int, list[str], int]]:
+    """Per legacy path: uses, sites, services, processes."""
+    return {p["legacy"]: (p["uses"], p["sites_count"], p["services"], p["processes"]) for p in doc["legacy_paths"]}
+
+
+SITE = {"ssot_legacy_module": "old.mod", "code_file_path": "/app/x.py", "code_line_number": "3",
+        "code_function_name": "handle", "ssot_canonical_module": "new.mod"}
+AT3 = ("old.mod", "/app/x.py", 3, "handle", None)  # the report's sites: (legacy, file, line, function, symbol)
+AT4 = ("old.mod", "/app/x.py", 4, "handle", "Thing")
+AT9 = ("old.mod", "/app/x.py", 9, "handle", "Thing")
+
+
+def uses_series(labels: dict[str, str], samples: list[tuple[int, float]],
+                name: str = "ssot_legacy_uses_total") -> tuple[dict[str, str], list[tuple[int, float]]]:
+    """A series of the uses counter, samples given as (ms before NOW_MS, value)."""
+    return {"__name__": name, **labels}, [(NOW_MS - ago, value) for ago, value in samples]
+
+
+def at(ago_ms: int) -> str:
+    """``--since``/``--until`` for a moment ``ago_ms`` before NOW_MS (ISO, ms)."""
+    import datetime as dt
+
+    moment = dt.datetime.fromtimestamp((NOW_MS - ago_ms) / 1000, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
+
+
+# -- exact counts ---------------------------------------------------------------------------------------
+def test_counters_above_zero_with_repeated_samples_are_exact(prometheus: Prometheus) -> None:
+    """A counter's first sample holds every use before it; repeated samples add nothing; no increase()."""
+    prometheus.write([
+        uses_series({**SITE, "job": "api", "instance": "p1"}, [(60_000, 5), (50_000, 5), (40_000, 8), (30_000, 8)]),
+        uses_series({**SITE, "job": "api", "instance": "p2"}, [(60_000, 3)]),
+        uses_series({**SITE, "job": "worker", "instance": "p3", "code_line_number": "9",
+                     "ssot_legacy_symbol": "Thing", "ssot_canonical_symbol": "Thing"}, [(45_000, 1), (35_000, 2)]),
+    ])
+    until = at(0)
+    doc = report("--source", prometheus.source, "--until", until)
+    assert sites(doc) == {AT3: 11, AT9: 2}
+    assert paths(doc) == {"old.mod": (13, 2, ["api", "worker"], 3)}
+    assert doc["totals"]["uses"] == 13 and doc["coverage"]["processes"] == 3
+    # What the store's increase() says over the same data: not the uses (extrapolated, first sample missed).
+    naive = prometheus.query("sum(increase(ssot_legacy_uses_total[10m]))", NOW_MS / 1000)
+    assert float(naive[0]["value"][1]) != 13
+
+    # The window: uses made after --since, counted from the last sample before it.
+    doc = report("--source", prometheus.source, "--since", at(55_000), "--until", until)
+    assert sites(doc) == {AT3: 3, AT9: 2}
+    assert paths(doc)["old.mod"][3] == 2  # p2 made no use in the window
+    doc = report("--source", prometheus.source, "--since", at(40_000), "--until", at(35_000))
+    assert sites(doc) == {AT3: 3, AT9: 1}
+    doc = report("--source", prometheus.source, "--since", at(39_999), "--until", until)
+    assert sites(doc) == {AT9: 1}
+
+
+def test_a_counter_that_reset_is_counted_sample_by_sample(prometheus: Prometheus) -> None:
+    """One series for all processes (the bounded set-up): a Collector restart starts it from zero again."""
+    prometheus.write([uses_series({**SITE, "job": "api"}, [(60_000, 4), (50_000, 6), (40_000, 2), (30_000, 5),
+                                                          (20_000, 5), (10_000, 1)])])
+    doc = report("--source", prometheus.source, "--until", at(0))
+    assert sites(doc) == {AT3: 6 + 5 + 1}
+    doc = report("--source", prometheus.source, "--since", at(55_000), "--until", at(0))
+    assert sites(doc) == {AT3: 2 + 2 + 3 + 1}
+    doc = report("--source", prometheus.source, "--since", at(45_000), "--until", at(15_000))
+    assert sites(doc) == {AT3: 2 + 3}
+
+
+def _run_ten_sites(tmp_path: Path) -> tuple[Path, Path]:
+    root = legacy_project(tmp_path)
+    (root / "app.py").write_text(TEN_SITES)
+    output = tmp_path / "out"
+    result = subprocess.run([CLI, "run", "--output", str(output), "--", sys.executable, "app.py"], cwd=root,
+                            env=clean_env(PYTHONPATH=str(root)), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return root, output
+
+
+@pytest.mark.parametrize("bounded", [False, True], ids=["per-process", "bounded"])
+def test_threads_fork_and_a_pool_give_the_same_sites_through_prometheus_as_from_files(
+        prometheus: Prometheus, tmp_path: Path, bounded: bool) -> None:
+    root, output = _run_ten_sites(tmp_path)
+    prometheus.write(collector_series(sorted(output.glob("*.metrics.jsonl")), bounded=bounded))
+    from_files = report(str(output), "--root", str(root))
+    from_store = report("--source", prometheus.source, "--root", str(root))
+    assert sites(from_store) == sites(from_files)
+    assert sum(sites(from_store).values()) == 1 + 1 + 400 + 6 + 30 + 3 + 7 + 1 + 2 + 1
+    assert from_store["totals"] == from_files["totals"]
+    # Processes: the parent, the forked child, the pool's two workers; all of them left evidence.
+    assert from_store["coverage"]["processes"] == from_files["coverage"]["processes"] == 4
+    if bounded:  # one series per site for every process: the store cannot say which processes used a path
+        assert paths(from_store) == {k: (u, n, s, 0) for k, (u, n, s, _p) in paths(from_files).items()}
+    else:
+        assert paths(from_store) == paths(from_files)
+
+
+def test_check_and_plan_read_the_store(prometheus: Prometheus, tmp_path: Path) -> None:
+    root, output = _run_ten_sites(tmp_path)
+    prometheus.write(collector_series(sorted(output.glob("*.metrics.jsonl"))))
+    baseline = tmp_path / "baseline.json"
+    result = invoke("check", "--source", prometheus.source, "--root", str(root), "--write-baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+    from_files = invoke("check", str(output), "--root", str(root), "--baseline", str(baseline))
+    assert from_files.exit_code == 0, from_files.output
+    result = invoke("check", "--source", prometheus.source, "--root", str(root), "--baseline", str(baseline))
+    assert result.exit_code == 0, result.output
+    assert "check passed: 452 legacy uses in 4 processes" in result.output
+    result = invoke("check", "--source", prometheus.source, "--root", str(root))
+    assert result.exit_code == 1
+    assert "10 sites (452 uses) beyond the baseline" in result.output
+    plan = invoke("plan", "--source", prometheus.source, "--root", str(root), "--config",
+                  str(root / "ssot-runtime.toml"), "--format", "json")
+    files = invoke("plan", str(output), "--root", str(root), "--config", str(root / "ssot-runtime.toml"),
+                   "--format", "json")
+    assert plan.exit_code == files.exit_code == 0, plan.output + files.output
+    assert json.loads(plan.stdout) == json.loads(files.stdout)
+    # And as a SOURCE argument, for every reader that takes one (scan --traces, fix --only-seen, ...).
+    assert sites(report(prometheus.source, "--root", str(root))) == sites(report(str(output), "--root", str(root)))
+
+
+def test_check_fails_on_an_empty_store(prometheus: Prometheus) -> None:
+    result = invoke("check", "--source", prometheus.source)
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert f"ssot-runtime: error: {prometheus.source}: empty answer: none of ssot_legacy_uses_total" in result.stderr
+
+
+def test_a_clean_fleet_is_evidence_not_an_empty_answer(prometheus: Prometheus) -> None:
+    """Processes that saw no use leave the gauge: 0 uses in N processes, and check passes."""
+    gauge = {"__name__": "ssot_process_uses", "job": "api", "ssot_mode": "redirect"}
+    prometheus.write([({**gauge, "instance": f"p{n}", "ssot_process_start_unix_nano": str((NOW_MS - 60_000) * 10**6)},
+                       [(NOW_MS - 50_000, 0), (NOW_MS - 40_000, 0)]) for n in range(3)])
+    result = invoke("check", "--source", prometheus.source)
+    assert result.exit_code == 0, result.output
+    assert "check passed: 0 legacy uses in 3 processes" in result.output
+
+
+# -- the names as they arrive ---------------------------------------------------------------------------
+def test_older_code_attribute_names_and_the_python_exporters_form(prometheus: Prometheus) -> None:
+    old = {"ssot_legacy_module": "old.mod", "code_filepath": "/app/y.py", "code_lineno": "7", "code_function": "f",
+           "ssot_canonical_module": "new.mod", "service_name": "api", "service_instance_id": "i1"}
+    prometheus.write([uses_series(old, [(30_000, 4)], name="ssot_legacy_uses__use_")])
+    doc = report("--source", prometheus.source, "--until", at(0))
+    assert sites(doc) == {("old.mod", "/app/y.py", 7, "f", None): 4}
+    assert paths(doc) == {"old.mod": (4, 1, ["api"], 1)}
+
+
+def test_two_forms_in_one_store_are_refused_then_chosen(prometheus: Prometheus) -> None:
+    prometheus.write([uses_series({**SITE, "job": "api"}, [(30_000, 4)]),
+                      uses_series({**SITE, "service_name": "api"}, [(30_000, 4)], name="ssot_legacy_uses__use_")])
+    result = invoke("report", "--source", prometheus.source)
+    assert result.exit_code == 2
+    assert "both ssot_legacy_uses_total and ssot_legacy_uses__use_ hold uses" in result.stderr
+    assert "?metric=NAME" in result.stderr
+    doc = report("--source", prometheus.source + "?metric=ssot_legacy_uses__use_")
+    assert doc["totals"]["uses"] == 4
+
+
+def test_the_opentelemetry_remote_write_exporter_into_prometheus(prometheus: Prometheus) -> None:
+    """OpenTelemetry's Python exporter (the package, with python-snappy on cramjam), cumulative, resources as labels."""
+    from opentelemetry.exporter.prometheus_remote_write import PrometheusRemoteWriteMetricsExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+
+    exporter = PrometheusRemoteWriteMetricsExporter(endpoint=f"{prometheus.url}/api/v1/write")
+    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
+    provider = MeterProvider([reader], resource=Resource.create({"service.name": "api", "service.instance.id": "i1"}))
+    counter = provider.get_meter("ssot-runtime").create_counter("ssot.legacy.uses", unit="{use}")
+    attrs = {"ssot.legacy.module": "old.mod", "ssot.canonical.module": "new.mod", "code.file.path": "/app/x.py",
+             "code.line.number": 3, "code.function.name": "handle"}
+    counter.add(5, attrs)
+    reader.collect()
+    counter.add(2, attrs)
+    counter.add(1, {**attrs, "code.line.number": 4, "ssot.legacy.symbol": "Thing"})
+    provider.shutdown()
+    names = prometheus.query('count by (__name__) ({__name__=~"ssot.+"})')
+    assert [n["metric"]["__name__"] for n in names] == ["ssot_legacy_uses__use_"]
+    doc = report("--source", prometheus.source)
+    assert sites(doc) == {AT3: 7, AT4: 1}
+    assert paths(doc) == {"old.mod": (8, 2, ["api"], 1)}
+
+
+def test_a_prefix_and_filters(tmp_path: Path) -> None:
+    with running(tmp_path / "prom", prefix="/prom") as prometheus:
+        assert prometheus.source.endswith("/prom")
+        prometheus.write([uses_series({**SITE, "job": "api", "instance": "p1"}, [(30_000, 4)]),
+                          uses_series({**SITE, "job": "worker", "instance": "p2"}, [(30_000, 2)]),
+                          uses_series({**SITE, "ssot_legacy_module": "other.mod", "job": "api", "instance": "p1"},
+                                      [(30_000, 1)])])
+        assert report("--source", prometheus.source)["totals"]["uses"] == 7
+        assert report("--source", prometheus.source + "/")["totals"]["uses"] == 7
+        source = prometheus.source
+        assert paths(report("--source", source, "--service", "worker")) == {"old.mod": (2, 1, ["worker"], 1)}
+        assert report("--source", source, "--legacy", "o?d.*")["totals"]["uses"] == 6
+        assert report("--source", source, "--legacy", "other.*", "--legacy", "old.mod")["totals"]["uses"] == 7
+        result = invoke("report", "--source", prometheus.source, "--service", "nobody")
+        assert result.exit_code == 2 and "empty answer: no series of ssot_legacy_uses_total" in result.stderr

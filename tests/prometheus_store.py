@@ -66,7 +66,7 @@ class Prometheus:
 
 
 @contextlib.contextmanager
-def running(folder: Path, prefix: str = "") -> Iterator[Prometheus]:
+def running(folder: Path, prefix: str = "", extra: Iterable[str] = ()) -> Iterator[Prometheus]:
     """Prometheus on 127.0.0.1 with its storage in ``folder``; stopped (the whole group) at the end."""
     assert BINARY, "prometheus is not installed (apt-get install prometheus; .ci/run does it)"
     folder.mkdir(parents=True, exist_ok=True)
@@ -76,7 +76,7 @@ def running(folder: Path, prefix: str = "") -> Iterator[Prometheus]:
     log = folder / "prometheus.log"
     command = [BINARY, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
                f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
-               "--log.level=warn"]
+               "--log.level=warn", *extra]
     if prefix:
         command.append(f"--web.external-url=http://127.0.0.1:{port}{prefix}/")
     with open(log, "wb") as out:

@@ -7,9 +7,12 @@ Collector sends it, and stops it whatever happens.
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ from ssot_runtime.cli import app
 
 from .projects import clean_env, legacy_project
 from .prometheus_store import Prometheus, collector_series, running
+from .servers.harness import free_port
 from .test_versions import TEN_SITES
 
 runner = CliRunner()
@@ -246,3 +250,96 @@ def test_a_prefix_and_filters(tmp_path: Path) -> None:
         assert report("--source", source, "--legacy", "other.*", "--legacy", "old.mod")["totals"]["uses"] == 7
         result = invoke("report", "--source", prometheus.source, "--service", "nobody")
         assert result.exit_code == 2 and "empty answer: no series of ssot_legacy_uses_total" in result.stderr
+
+
+# -- errors: one line, the store and the cause ------------------------------------------------------------
+class _Store(http.server.BaseHTTPRequestHandler):
+    """A fake store's answers, by the test's choice: ``server.answer = (status, body, delay)``."""
+
+    def do_GET(self) -> None:
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        server: Any = self.server
+        server.seen.append(dict(self.headers))
+        status, body, delay = server.answer
+        time.sleep(delay)
+        with contextlib.suppress(OSError):  # the reader gave up (the timeout case)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_store() -> Iterator[Any]:
+    server: Any = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Store)
+    server.seen, server.answer = [], (200, '{"status": "success", "data": []}', 0.0)
+    server.source = f"prometheus+http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def one_error(*args: str, env: dict[str, str] | None = None) -> str:
+    result = invoke("report", *args, env=env)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and result.stderr.count("\n") == 1, result.stderr
+    line: str = result.stderr.removeprefix("ssot-runtime: error: ").rstrip("\n")
+    return line
+
+
+def test_errors_are_one_line_naming_the_store_and_the_cause(fake_store: Any) -> None:
+    source = fake_store.source
+    refused = f"prometheus+http://127.0.0.1:{free_port()}/prom"
+    assert one_error("--source", refused) == f"{refused}: connection refused (is the store running, on this host " \
+                                             "and port?)"
+    fake_store.answer = (503, "upstream unavailable\n", 0.0)
+    assert one_error("--source", source) == f"{source}: HTTP 503 Service Unavailable: upstream unavailable"
+    fake_store.answer = (400, '{"status":"error","errorType":"bad_data","error":"parse error:\\n bad"}', 0.0)
+    assert one_error("--source", source) == f"{source}: HTTP 400 Bad Request: PromQL error (bad_data): parse error: bad"
+    fake_store.answer = (200, "<html>a login page</html>", 0.0)
+    assert one_error("--source", source) == f"{source}: not a Prometheus API answer (not JSON): " \
+                                            "<html>a login page</html>"
+    fake_store.answer = (200, '{"status": "success", "data": []}', 2.0)
+    assert one_error("--source", source + "?timeout=0.5") == \
+        f"{source}?timeout=0.5: no answer within 0.5 s (timeout; raise it with ?timeout=SECONDS)"
+    assert one_error("--source", source + "?limit=3") == f"{source}?limit=3: unknown URL parameter 'limit' " \
+                                                         "(accepted: metric, timeout)"
+    assert one_error("--source", "prometheus+ftp://host") == \
+        "prometheus+ftp://host: expected prometheus+http://HOST:PORT[/prefix] or prometheus+https://..."
+    assert "credentials do not go in the URL" in one_error("--source", "prometheus+https://me:secret@host:9090")
+    assert "secret" not in one_error("--source", "prometheus+https://me:secret@host:9090")
+    assert "a store is read alone" in one_error("--source", source, "traces/")
+    assert "--bearer-token-env is for --source" in one_error("traces/", "--bearer-token-env", "TOKEN")
+
+
+def test_the_bearer_token_comes_from_the_variable_named(fake_store: Any) -> None:
+    fake_store.answer = (200, '{"status": "success", "data": []}', 0.0)
+    message = one_error("--source", fake_store.source, "--bearer-token-env", "STORE_TOKEN", env={"STORE_TOKEN": ""})
+    assert message == f"{fake_store.source}: the environment variable STORE_TOKEN (--bearer-token-env) is not set"
+    assert fake_store.seen == []
+    message = one_error("--source", fake_store.source, "--bearer-token-env", "STORE_TOKEN",
+                        env={"STORE_TOKEN": "s3cr3t"})
+    assert "empty answer" in message and "s3cr3t" not in message
+    assert {seen.get("Authorization") for seen in fake_store.seen} == {"Bearer s3cr3t"}
+
+
+def test_errors_from_a_real_prometheus(tmp_path: Path) -> None:
+    """A wrong prefix (404), and a PromQL error of the store's own (too many samples for its limit)."""
+    with running(tmp_path / "prom", extra=["--query.max-samples=2"]) as prometheus:
+        prometheus.write([uses_series({**SITE, "job": "api", "instance": "p1"}, [(30_000, 4), (20_000, 5)]),
+                          uses_series({**SITE, "job": "api", "instance": "p2"}, [(30_000, 4), (20_000, 5)])])
+        message = one_error("--source", prometheus.source + "/grafana")
+        assert message.startswith(f"{prometheus.source}/grafana: HTTP 404 Not Found")
+        message = one_error("--source", prometheus.source)
+        assert message.startswith(f"{prometheus.source}: HTTP 422 Unprocessable Entity: PromQL error (execution): "
+                                  "query processing would load too many samples into memory")

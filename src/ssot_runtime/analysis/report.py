@@ -35,7 +35,8 @@ def parse_time(text: str) -> int:
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return int(moment.timestamp() * 1e9)
+    # Whole microseconds, no float: timestamp() * 1e9 made 09:00:00.965 into 09:00:00.964999999.
+    return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(microseconds=1) * 1000
 
 
 class PathMapper:

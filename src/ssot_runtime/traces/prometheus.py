@@ -197,7 +197,7 @@ def _api_error(answer: Any) -> str:
     if isinstance(answer, dict) and answer.get("status") == "error":
         kind = answer.get("errorType") or "error"
         where = "PromQL error" if kind in ("bad_data", "execution") else "error"
-        return f"{where} ({kind}): {answer.get('error')}"
+        return f"{where} ({kind}): {' '.join(str(answer.get('error')).split())}"
     return f"not a Prometheus API answer: {_short(answer)}"
 
 

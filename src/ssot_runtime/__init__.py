@@ -17,6 +17,7 @@ from .errors import ConfigError, LegacyImportError, LegacyImportWarning, SsotRun
 from .hook.hook import Hook
 from .hook.recorder import ImportTiming, UseRecord
 from .runtime import active_hook, install, process_startup, tracking
+from .version import __version__ as __version__
 
 __all__ = [
     "Config",
@@ -35,4 +36,3 @@ __all__ = [
     "process_startup",
     "tracking",
 ]
-__version__ = "0.1.0"

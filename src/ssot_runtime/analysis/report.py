@@ -13,7 +13,7 @@ import json
 import os
 from collections import defaultdict
 
-from ..traces.coverage import coverage, plural, summary
+from ..traces.coverage import coverage, iso, plural, summary
 from ..traces.read import Aggregate, Site
 
 TYPE_CHECKING = False
@@ -21,13 +21,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 SCHEMA = "ssot-runtime/report/v1"
-
-
-def iso(time_ns: int) -> str | None:
-    if not time_ns:
-        return None
-    moment = dt.datetime.fromtimestamp(time_ns / 1e9, tz=dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond // 1000:03d}Z"
 
 
 def parse_time(text: str) -> int:

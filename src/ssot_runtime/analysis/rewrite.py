@@ -44,24 +44,13 @@ def rewrite(source: str, names: LegacyNames, package: str, canonical: CanonicalN
     return Rewritten(new.code, refused)
 
 
-def _full(node: Any) -> str:
-    from libcst.helpers import get_full_name_for_node
-
-    return get_full_name_for_node(node) or ""
-
-
-def _absolute(module: str, level: int, package: str) -> str:
-    if not level:
-        return module
-    base = package.rsplit(".", level - 1)[0] if level > 1 else package
-    return f"{base}.{module}" if module else base
-
-
 def _facts(names: LegacyNames, package: str, canonical: CanonicalNames) -> Any:
     """A visitor that learns what the file holds before it changes: name counts, module aliases,
     imports; it also decides and keeps the refusals."""
     import libcst as cst
     from libcst.metadata import PositionProvider
+
+    from .rewrite_imports import _absolute, _full
 
     class Facts(cst.CSTVisitor):
         METADATA_DEPENDENCIES = (PositionProvider,)
@@ -138,7 +127,7 @@ def _transformer(facts: Any) -> cst.CSTTransformer:
     from libcst.metadata import PositionProvider
 
     from .references import ARGUMENT_KEYWORDS, KNOWN_CALLS, replacement, whole
-    from .rewrite_imports import from_import_lines, needed_import_lines
+    from .rewrite_imports import _full, from_import_lines, needed_import_lines
 
     names: LegacyNames = facts.names
 

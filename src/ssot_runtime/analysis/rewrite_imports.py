@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import libcst as cst
 
-from .rewrite import _absolute, _full
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+
+def _full(node: Any) -> str:
+    from libcst.helpers import get_full_name_for_node
+
+    return get_full_name_for_node(node) or ""
+
+
+def _absolute(module: str, level: int, package: str) -> str:
+    if not level:
+        return module
+    base = package.rsplit(".", level - 1)[0] if level > 1 else package
+    return f"{base}.{module}" if module else base
 
 
 def _target(facts: Any, module: str, canonical: str | None, name: str, line: int) -> tuple[str, str] | None:

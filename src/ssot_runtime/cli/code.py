@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..config import load_config
-from . import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
+from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
 from .read import STORE_HELP, TOKEN_HELP
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import Command, app, handles_errors
+from .app import Command, app, handles_errors
 
 
 @app.command(cls=Command)

@@ -20,8 +20,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Annotated, Optional
 
-from ..config import _find_file, load_config
+import typer
+
+from ..config import MODES, _find_file, load_config
+from .app import CONFIG_HELP, CliError, Command, app, handles_errors
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -122,3 +126,30 @@ def _child(command: list[str], env: dict[str, str]) -> int:
         return child.wait()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@app.command(cls=Command, options_metavar="[OPTIONS] -- COMMAND [ARG]...",
+             context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@handles_errors
+def run(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP, show_default="ssot-runtime.toml or pyproject.toml, found from the working directory")] = None,  # noqa: E501,UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="DIR", help="Folder for the local files.", show_default="the config's output, relative to its folder (.ssot-runtime)")] = None,  # noqa: E501,UP045
+    mode: Annotated[Optional[str], typer.Option("--mode", metavar="MODE", help="redirect | warn | error | observe", show_default="the config's mode (redirect)")] = None,  # noqa: E501,UP045
+    allow_no_config: Annotated[bool, typer.Option("--allow-no-config", metavar="", help="Run even when no configuration is found.")] = False,  # noqa: E501
+) -> None:
+    """Run a command with the hook active in it and in every Python process it starts.
+
+    Example: ssot-runtime run --config ssot-runtime.toml -- python -m app.server --port 8000
+    """
+    from ..analysis.config_check import no_config_message
+
+    command = list(ctx.args)
+    if not command:
+        raise CliError("run: give the command to run after --, e.g. ssot-runtime run -- python app.py")
+    if mode is not None and mode not in MODES:
+        raise CliError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if config is None and load_config().source == "<defaults>" and not allow_no_config:
+        raise CliError(f"run: {no_config_message()}; give --config FILE, or --allow-no-config to run anyway")
+    code = run_command(command, config=config, output=output, mode=mode)
+    raise typer.Exit(code)

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..analysis.report import PathMapper
-from . import FORMATS, CliError, Command, app, handles_errors
+from .app import FORMATS, CliError, Command, app, handles_errors
 from .read import (
     STORE_HELP,
     TOKEN_HELP,

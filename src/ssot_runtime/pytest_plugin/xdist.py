@@ -9,26 +9,33 @@ from __future__ import annotations
 
 import os
 
+from .phases import PHASES, site_key
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
 
-    from . import SessionUses, SiteKey
+    from ..hook.recorder import UseRecord
+    from .phases import SiteKey
+
+    class Counted(Protocol):
+        """A session's counts (``session.SessionUses``): per phase, per site, and who counted."""
+
+        phases: dict[str, dict[SiteKey, int]]
+        records: dict[SiteKey, UseRecord]
+        processes: dict[SiteKey, set[str]]
 
 
-def payload(uses: SessionUses) -> dict[str, Any]:
+def payload(uses: Counted) -> dict[str, Any]:
     """What a worker sends: plain lists, as execnet carries them."""
-    from . import PHASES
-
     return {"pid": os.getpid(),
             "phases": {phase: [[*key, count] for key, count in uses.phases[phase].items()] for phase in PHASES},
             "records": [list(record._values()) for record in uses.records.values()]}
 
 
-def merge(uses: SessionUses, sent: dict[str, Any]) -> None:
+def merge(uses: Counted, sent: dict[str, Any]) -> None:
     """Add one worker's phases and records to the controller's."""
     from ..hook.recorder import UseRecord
-    from . import PHASES, _key
 
     for phase in PHASES:
         mine = uses.phases[phase]
@@ -37,7 +44,7 @@ def merge(uses: SessionUses, sent: dict[str, Any]) -> None:
             mine[key] = mine.get(key, 0) + int(count)
     for values in sent["records"]:
         r = UseRecord(*values)
-        site = _key(r)
+        site = site_key(r)
         known = uses.records.get(site)
         if known is not None:
             r = UseRecord(r.legacy, r.symbol, r.file, r.line, r.function, r.canonical, r.canonical_symbol, r.mode,

@@ -396,6 +396,6 @@ def _quietly(fn: Any, *args: Any) -> None:
 
 
 def _version() -> str:
-    from .. import __version__
+    from ..version import __version__
 
     return __version__

@@ -14,9 +14,30 @@ from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Mapping
+    from typing import Any, Protocol
 
-    from .read import Aggregate, Filters
+    class Window(Protocol):
+        """The reader's time filters (``read.Filters``)."""
+
+        @property
+        def since_ns(self) -> int | None: ...
+        @property
+        def until_ns(self) -> int | None: ...
+
+    class SiteSeen(Protocol):
+        uses: int
+        processes: set[str]
+        first_seen: int
+        last_seen: int
+
+    class Seen(Protocol):
+        """What the reader aggregated (``read.Aggregate``): the processes and the sites."""
+
+        @property
+        def processes(self) -> Mapping[str, Process]: ...
+        @property
+        def sites(self) -> Mapping[Any, SiteSeen]: ...
 
 PROCESS = "ssot.process.uses"
 PROCESS_START = "ssot.process.start_unix_nano"
@@ -33,7 +54,7 @@ class Process:
 
 
 def merge_process(processes: dict[str, Process], data: dict[str, Any], service: str, process: str,
-                  filters: Filters) -> None:
+                  filters: Window) -> None:
     """Fold one ``ssot.process.uses`` gauge into ``processes`` (keyed by process)."""
     for point in data.get("dataPoints", ()):
         attrs = {a["key"]: v for a in point.get("attributes") or () for v in a["value"].values()}
@@ -51,10 +72,8 @@ def merge_process(processes: dict[str, Process], data: dict[str, Any], service: 
             entry.uses = int(point.get("asInt") or point.get("asDouble") or 0)
 
 
-def coverage(agg: Aggregate) -> dict[str, Any]:
+def coverage(agg: Seen) -> dict[str, Any]:
     """The report's ``coverage``: how many processes the data shows, and their time span."""
-    from ..analysis.report import iso
-
     names = set(agg.processes)
     starts = [p.start for p in agg.processes.values() if p.start]
     ends = [p.end for p in agg.processes.values() if p.end]
@@ -65,6 +84,14 @@ def coverage(agg: Aggregate) -> dict[str, Any]:
             ends += [site.last_seen] if site.last_seen else []
     return {"processes": len(names), "processes_with_evidence": len(agg.processes),
             "start": iso(min(starts)) if starts else None, "end": iso(max(ends)) if ends else None}
+
+
+def iso(time_ns: int) -> str | None:
+    """Unix ns as ``2026-11-30T09:00:00.000Z`` (None for 0)."""
+    if not time_ns:
+        return None
+    moment = dt.datetime.fromtimestamp(time_ns / 1e9, tz=dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond // 1000:03d}Z"
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -352,7 +352,7 @@ def read(source: str, filters: Filters | None = None, *, token_env: str | None =
 
 
 def _between(window: Window) -> str:
-    from ..analysis.report import iso
+    from .coverage import iso
 
     since = iso(window.since_ms * 1_000_000) if window.since_ms is not None else "the start of the store"
     return f"between {since} and {iso(window.until_ms * 1_000_000)}"

@@ -8,9 +8,10 @@ a literal-only snappy block is valid snappy). :func:`collector_series` turns OTL
 lines (our local files, delta) into the series the OpenTelemetry Collector writes with
 ``deltatocumulative`` and ``prometheusremotewrite``: ``ssot_legacy_uses_total`` and
 ``ssot_process_uses``, attribute dots as underscores, ``service.name`` as ``job``,
-``service.instance.id`` as ``instance``; ``bounded``: the per-process resource attributes
-removed first, one series per site for all processes (the set-up docs/telemetry.md recommends
-for a fleet).
+``service.instance.id`` as ``instance`` (one writer per series, as deltatocumulative needs);
+``per_site``: one series per site for all processes, what an exact aggregating writer would
+send (not the Collector's deltatocumulative with the instance removed: it drops a second
+writer's points, see docs/telemetry.md).
 """
 
 from __future__ import annotations
@@ -178,12 +179,12 @@ def _attrs(items: list[dict[str, Any]] | None) -> dict[str, str]:
 PER_PROCESS = ("service.instance.id", "process.pid", "host.name")
 
 
-def collector_series(paths: Iterable[Path], *, bounded: bool = False, shift_ms: int = 0) -> list[Series]:
+def collector_series(paths: Iterable[Path], *, per_site: bool = False, shift_ms: int = 0) -> list[Series]:
     """The series the Collector writes for these OTLP/JSON metric files (delta, as ours are).
 
     ``deltatocumulative`` keeps a running sum per stream (resource, attributes); each delta point
-    becomes one cumulative sample at the point's time. ``bounded``: the per-process resource
-    attributes removed before, so every process's deltas fold into one stream per site.
+    becomes one cumulative sample at the point's time, per process. ``per_site``: every
+    process's deltas folded into one series per site (the gauge stays per process).
     ``shift_ms`` moves every sample (Prometheus takes samples within about an hour of its head).
     """
     streams: dict[tuple[tuple[str, str], ...], dict[int, float]] = {}
@@ -204,8 +205,7 @@ def collector_series(paths: Iterable[Path], *, bounded: bool = False, shift_ms: 
                             data, name, gauge = metric["gauge"], "ssot_process_uses", True
                         else:
                             continue
-                        # bounded: the uses lose the process; the gauge keeps its per-process pipeline
-                        common = base if bounded and not gauge else per_process
+                        common = base if per_site and not gauge else per_process
                         for point in data.get("dataPoints", ()):
                             labels = {**common, "__name__": name,
                                       **{label_name(k): v for k, v in _attrs(point.get("attributes")).items()}}

@@ -96,7 +96,7 @@ def test_counters_above_zero_with_repeated_samples_are_exact(prometheus: Prometh
     assert doc["totals"]["uses"] == 13 and doc["coverage"]["processes"] == 3
     # What the store's increase() says over the same data: not the uses (extrapolated, first sample missed).
     naive = prometheus.query("sum(increase(ssot_legacy_uses_total[10m]))", NOW_MS / 1000)
-    assert float(naive[0]["value"][1]) != 13
+    assert float(naive[0]["value"][1]) == 6.5  # docs/telemetry.md quotes it
 
     # The window: uses made after --since, counted from the last sample before it.
     doc = report("--source", prometheus.source, "--since", at(55_000), "--until", until)
@@ -109,7 +109,7 @@ def test_counters_above_zero_with_repeated_samples_are_exact(prometheus: Prometh
 
 
 def test_a_counter_that_reset_is_counted_sample_by_sample(prometheus: Prometheus) -> None:
-    """One series for all processes (the bounded set-up): a Collector restart starts it from zero again."""
+    """A counter that went down (its writer restarted) starts again from zero: each drop is counted."""
     prometheus.write([uses_series({**SITE, "job": "api"}, [(60_000, 4), (50_000, 6), (40_000, 2), (30_000, 5),
                                                           (20_000, 5), (10_000, 1)])])
     doc = report("--source", prometheus.source, "--until", at(0))
@@ -130,11 +130,13 @@ def _run_ten_sites(tmp_path: Path) -> tuple[Path, Path]:
     return root, output
 
 
-@pytest.mark.parametrize("bounded", [False, True], ids=["per-process", "bounded"])
+@pytest.mark.parametrize("per_site", [False, True], ids=["per-process", "per-site"])
 def test_threads_fork_and_a_pool_give_the_same_sites_through_prometheus_as_from_files(
-        prometheus: Prometheus, tmp_path: Path, bounded: bool) -> None:
+        prometheus: Prometheus, tmp_path: Path, per_site: bool) -> None:
+    """Per process: what deltatocumulative makes of each process's deltas (one writer a series), and
+    what the SDK's cumulative export sends; per site: one series for all processes."""
     root, output = _run_ten_sites(tmp_path)
-    prometheus.write(collector_series(sorted(output.glob("*.metrics.jsonl")), bounded=bounded))
+    prometheus.write(collector_series(sorted(output.glob("*.metrics.jsonl")), per_site=per_site))
     from_files = report(str(output), "--root", str(root))
     from_store = report("--source", prometheus.source, "--root", str(root))
     assert sites(from_store) == sites(from_files)
@@ -142,7 +144,7 @@ def test_threads_fork_and_a_pool_give_the_same_sites_through_prometheus_as_from_
     assert from_store["totals"] == from_files["totals"]
     # Processes: the parent, the forked child, the pool's two workers; all of them left evidence.
     assert from_store["coverage"]["processes"] == from_files["coverage"]["processes"] == 4
-    if bounded:  # one series per site for every process: the store cannot say which processes used a path
+    if per_site:  # one series per site for every process: the store cannot say which processes used a path
         assert paths(from_store) == {k: (u, n, s, 0) for k, (u, n, s, _p) in paths(from_files).items()}
     else:
         assert paths(from_store) == paths(from_files)

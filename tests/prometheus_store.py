@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import struct
 import subprocess
 import time
@@ -45,21 +46,26 @@ class Prometheus:
     port: int
     prefix: str
     log: Path
+    cafile: Path | None = None  # with TLS: the server's self-signed certificate
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.prefix}"
+        return f"{'https' if self.cafile else 'http'}://127.0.0.1:{self.port}{self.prefix}"
+
+    def open(self, request: urllib.request.Request | str, timeout: float = 10) -> Any:
+        context = ssl.create_default_context(cafile=str(self.cafile)) if self.cafile else None
+        return urllib.request.urlopen(request, timeout=timeout, context=context)
 
     @property
     def source(self) -> str:
         return f"prometheus+{self.url}"
 
     def write(self, series: Iterable[Series]) -> None:
-        remote_write(self.url, list(series))
+        remote_write(self, list(series))
 
     def query(self, expr: str, at: float | None = None) -> Any:
         params = {"query": expr, **({"time": f"{at:.3f}"} if at is not None else {})}
-        with urllib.request.urlopen(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}", timeout=10) as r:
+        with self.open(f"{self.url}/api/v1/query?{urllib.parse.urlencode(params)}") as r:
             return json.loads(r.read())["data"]["result"]
 
     def text(self) -> str:
@@ -67,8 +73,10 @@ class Prometheus:
 
 
 @contextlib.contextmanager
-def running(folder: Path, prefix: str = "", extra: Iterable[str] = ()) -> Iterator[Prometheus]:
-    """Prometheus on 127.0.0.1 with its storage in ``folder``; stopped (the whole group) at the end."""
+def running(folder: Path, prefix: str = "", extra: Iterable[str] = (), tls: bool = False) -> Iterator[Prometheus]:
+    """Prometheus on 127.0.0.1 with its storage in ``folder``; stopped (the whole group) at the end.
+
+    ``tls``: HTTPS only, with a self-signed certificate for 127.0.0.1 made by ``openssl``."""
     assert BINARY, "prometheus is not installed (apt-get install prometheus; .ci/run does it)"
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "prometheus.yml"
@@ -78,12 +86,20 @@ def running(folder: Path, prefix: str = "", extra: Iterable[str] = ()) -> Iterat
     command = [BINARY, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",
                f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver",
                "--log.level=warn", *extra]
+    cafile = None
+    if tls:
+        cafile, key = folder / "cert.pem", folder / "key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                        "-out", str(cafile)], check=True, capture_output=True, timeout=60)
+        (folder / "web.yml").write_text(f"tls_server_config:\n  cert_file: {cafile}\n  key_file: {key}\n")
+        command.append(f"--web.config.file={folder / 'web.yml'}")
     if prefix:
-        command.append(f"--web.external-url=http://127.0.0.1:{port}{prefix}/")
+        command.append(f"--web.external-url={'https' if tls else 'http'}://127.0.0.1:{port}{prefix}/")
     with open(log, "wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True)
-    server = Prometheus(process, port, prefix, log)
+    server = Prometheus(process, port, prefix, log, cafile)
     try:
         _wait_ready(server)
         yield server
@@ -100,7 +116,7 @@ def _wait_ready(server: Prometheus, timeout: float = 30) -> None:
         if server.process.poll() is not None:
             raise AssertionError(f"prometheus exited {server.process.returncode}:\n{server.text()}")
         try:
-            with urllib.request.urlopen(f"{server.url}/-/ready", timeout=1) as response:
+            with server.open(f"{server.url}/-/ready", timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -154,14 +170,14 @@ def snappy_block(data: bytes) -> bytes:
     return bytes(out)
 
 
-def remote_write(url: str, series: list[Series], batch: int = 2000) -> None:
-    """POST the series to ``url/api/v1/write`` as the Collector does (protocol 0.1.0), in batches."""
+def remote_write(server: Prometheus, series: list[Series], batch: int = 2000) -> None:
+    """POST the series to ``/api/v1/write`` as the Collector does (protocol 0.1.0), in batches."""
     for start in range(0, len(series), batch):
         request = urllib.request.Request(
-            f"{url}/api/v1/write", data=snappy_block(encode(series[start:start + batch])), method="POST",
+            f"{server.url}/api/v1/write", data=snappy_block(encode(series[start:start + batch])), method="POST",
             headers={"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf",
                      "X-Prometheus-Remote-Write-Version": "0.1.0", "User-Agent": "tests/prometheus_store"})
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with server.open(request, timeout=30) as response:
             assert response.status in (200, 204), response.status
 
 

@@ -345,3 +345,16 @@ def test_errors_from_a_real_prometheus(tmp_path: Path) -> None:
         message = one_error("--source", prometheus.source)
         assert message.startswith(f"{prometheus.source}: HTTP 422 Unprocessable Entity: PromQL error (execution): "
                                   "query processing would load too many samples into memory")
+
+
+def test_https_with_the_systems_certificates_or_ssl_cert_file(tmp_path: Path) -> None:
+    with running(tmp_path / "prom", tls=True) as prometheus:
+        assert prometheus.source.startswith("prometheus+https://127.0.0.1:")
+        prometheus.write([uses_series({**SITE, "job": "api", "instance": "p1"}, [(30_000, 4)])])
+        message = one_error("--source", prometheus.source, env={"SSL_CERT_FILE": ""})
+        assert message == f"{prometheus.source}: TLS error: CERTIFICATE_VERIFY_FAILED: self-signed certificate " \
+                          "(trust its CA through SSL_CERT_FILE)"
+        result = invoke("report", "--source", prometheus.source, "--format", "json",
+                        env={"SSL_CERT_FILE": str(prometheus.cafile)})
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["totals"]["uses"] == 4

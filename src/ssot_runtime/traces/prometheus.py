@@ -221,6 +221,8 @@ def _cause(reason: object, timeout: float) -> str:
         return "connection refused (is the store running, on this host and port?)"
     if isinstance(reason, socket.gaierror):
         return f"host not found ({reason.strerror or reason})"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS error: {reason.reason}: {reason.verify_message} (trust its CA through SSL_CERT_FILE)"
     if isinstance(reason, ssl.SSLError):
         return f"TLS error: {reason.reason or reason}"
     if isinstance(reason, OSError):
@@ -288,7 +290,8 @@ class Queries:
         services = "|".join(re.escape(s) for s in sorted(filters.services))
         # A service is service_name (Python exporter) or job (Collector): one selector for each.
         alternatives = [[f"{label}=~{_quote(services)}"] for label in SERVICE] if filters.services else [[]]
-        self.selectors = [f"{metric}{{{', '.join(matchers + extra)}}}" for extra in alternatives]
+        self.selectors = [f"{metric}{{{', '.join(matchers + extra)}}}" if matchers + extra else metric
+                          for extra in alternatives]
 
     def over(self, function: str, selectors: list[str] | None = None, tail: str = "") -> str:
         """``function(selector[window])`` for each selector, joined with ``or``."""

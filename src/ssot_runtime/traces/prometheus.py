@@ -31,6 +31,7 @@ report shows them per path; the store counts them per path, not per site and pro
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import json
 import math
@@ -342,14 +343,22 @@ def read(source: str, filters: Filters | None = None, *, token_env: str | None =
         raise PrometheusError(f"{store.shown}: --since is after --until")
     window = Window(until_ms, since_ms)
     metric, gauge = _names(client, window)
+    uses = Queries(metric, window, filters) if metric is not None else None
+    evidence = Queries(gauge, window, dataclasses.replace(filters, legacy=())) if gauge is not None else None
+    # Each query passes over every series of its metric: the store runs them side by side.
+    wanted = {**({"uses": uses.uses(), "processes": uses.processes(), "resets": uses.resets()} if uses else {}),
+              **({"evidence": evidence.evidence()} if evidence else {})}
+    with concurrent.futures.ThreadPoolExecutor(len(wanted)) as pool:
+        futures = {name: pool.submit(client.query, expr, until_ms) for name, expr in wanted.items()}
+        answers = {name: future.result() for name, future in futures.items()}
     agg = Aggregate()
-    if metric is not None:
-        _read_uses(agg, client, Queries(metric, window, filters))
-    if gauge is not None:
-        _read_evidence(agg, client, Queries(gauge, window, dataclasses.replace(filters, legacy=())))
+    if uses is not None:
+        _read_uses(agg, client, uses, answers)
+    if evidence is not None:
+        _read_evidence(agg, client, answers["evidence"])
     if not agg.sites and not agg.processes:
-        wanted = " or ".join(x for x in (metric, gauge) if x)
-        raise PrometheusError(f"{store.shown}: empty answer: no series of {wanted} {_where(filters)}"
+        names = " or ".join(x for x in (metric, gauge) if x)
+        raise PrometheusError(f"{store.shown}: empty answer: no series of {names} {_where(filters)}"
                               f"{_between(window)}")
     return agg
 
@@ -445,9 +454,8 @@ def _add(agg: Aggregate, labels: Mapping[str, str], uses: int) -> Site | None:
     return site
 
 
-def _read_uses(agg: Aggregate, client: Client, queries: Queries) -> None:
-    until = queries.window.until_ms
-    for row in client.query(queries.uses(), until):
+def _read_uses(agg: Aggregate, client: Client, queries: Queries, answers: dict[str, list[dict[str, Any]]]) -> None:
+    for row in answers["uses"]:
         uses = _count(row.get("value"), client, "a site's sum")
         if uses:
             _add(agg, row.get("metric") or {}, uses)
@@ -462,9 +470,9 @@ def _read_uses(agg: Aggregate, client: Client, queries: Queries) -> None:
             if process:
                 processes.setdefault(legacy, set()).add(process)
 
-    for row in client.query(queries.processes(), until):
+    for row in answers["processes"]:
         saw(row.get("metric") or {})
-    for row in client.query(queries.resets(), until):
+    for row in answers["resets"]:
         labels = row.get("metric") or {}
         exact, naive = _series_uses(client, queries, labels)
         if exact != naive:
@@ -501,8 +509,8 @@ def _series_uses(client: Client, queries: Queries, labels: Mapping[str, str]) ->
     return exact, naive
 
 
-def _read_evidence(agg: Aggregate, client: Client, queries: Queries) -> None:
-    for row in client.query(queries.evidence(), queries.window.until_ms):
+def _read_evidence(agg: Aggregate, client: Client, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
         labels = row.get("metric") or {}
         process = _process(labels)
         if process is None:

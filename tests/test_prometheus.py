@@ -321,6 +321,8 @@ def test_errors_are_one_line_naming_the_store_and_the_cause(fake_store: Any) -> 
     assert "credentials do not go in the URL" in one_error("--source", "prometheus+https://me:secret@host:9090")
     assert "secret" not in one_error("--source", "prometheus+https://me:secret@host:9090")
     assert "a store is read alone" in one_error("--source", source, "traces/")
+    assert one_error("--source", "http://127.0.0.1:9090") == \
+        "http://127.0.0.1:9090: expected prometheus+http://HOST:PORT[/prefix] or prometheus+https://..."
     assert "--bearer-token-env is for --source" in one_error("traces/", "--bearer-token-env", "TOKEN")
 
 
@@ -358,3 +360,16 @@ def test_https_with_the_systems_certificates_or_ssl_cert_file(tmp_path: Path) ->
                         env={"SSL_CERT_FILE": str(prometheus.cafile)})
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout)["totals"]["uses"] == 4
+
+
+@pytest.mark.parametrize("pattern", ["app.*", "app.ws.?anager", "app.[!l]*", "app.[lw]*", "a[b", "x+y(z)|w", "*"])
+def test_legacy_globs_become_the_same_regexes(pattern: str) -> None:
+    """``--legacy`` globs as RE2 regexes (anchored, as PromQL's =~ is): the same names as fnmatch."""
+    import fnmatch
+    import re
+
+    from ssot_runtime.traces.prometheus import glob_regex
+
+    names = ["app.ws", "app.legacy.models", "app.ws.manager", "app.ws.Manager", "a[b", "x+y(z)|w", "app", "b.app"]
+    assert [n for n in names if re.fullmatch(glob_regex(pattern), n)] == \
+        [n for n in names if fnmatch.fnmatchcase(n, pattern)]

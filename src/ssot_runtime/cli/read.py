@@ -91,7 +91,7 @@ def read_traces(sources: list[str] | None, filters: Filters | None = None, *, st
     """
     from ..traces import read
 
-    stores = [s for s in [*(sources or ()), *([store] if store else [])] if s.startswith("prometheus+")]
+    stores = [*(s for s in sources or () if s.startswith("prometheus+")), *([store] if store else [])]
     if stores:
         if len(stores) > 1 or len(sources or ()) + bool(store) > 1:
             raise OptionError("a store is read alone: give one --source URL, or trace files, not both "

@@ -101,8 +101,9 @@ class Store:
 def parse(source: str, token_env: str | None = None, environ: Mapping[str, str] = os.environ) -> Store:
     """The store a SOURCE names; the bearer token from the environment variable ``token_env``."""
     parts = urllib.parse.urlsplit(source.removeprefix(PREFIX))
-    shown = PREFIX + urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    shown = PREFIX[:len(source) - len(source.removeprefix(PREFIX))] + \
+        urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    if not source.startswith(PREFIX) or parts.scheme not in ("http", "https") or not parts.hostname:
         raise PrometheusError(f"{shown}: expected prometheus+http://HOST:PORT[/prefix] or prometheus+https://...")
     if "@" in parts.netloc:
         raise PrometheusError(f"{shown}: credentials do not go in the URL (argv is visible to every user): "
@@ -185,7 +186,8 @@ class Client:
 
 
 def _seconds(ms: int) -> str:
-    return f"{ms // 1000}.{ms % 1000:03d}"
+    """Unix seconds with three decimals, exact (no float)."""
+    return f"{'-' if ms < 0 else ''}{abs(ms) // 1000}.{abs(ms) % 1000:03d}"
 
 
 def _short(value: Any) -> str:

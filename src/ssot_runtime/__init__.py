@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from .config import Config, Rule, load_config, parse_config
 from .errors import ConfigError, LegacyImportError, LegacyImportWarning, SsotRuntimeError
-from .hook.hook import Hook
 from .hook.recorder import ImportTiming, UseRecord
-from .runtime import active_hook, install, process_startup, tracking
+from .runtime import Hook, active_hook, install, process_startup, tracking
 from .version import __version__ as __version__
 
 __all__ = [

@@ -7,7 +7,8 @@ import sys
 
 from .config import load_config, strict_requested
 from .errors import ConfigError
-from .hook.hook import Hook, RedirectFinder
+from .hook.finder import RedirectFinder
+from .hook.hook import BaseHook
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,8 +16,22 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .config import Config
+    from .hook.ports import Exporter
 
     ConfigArg = Config | Mapping[str, Any] | str | os.PathLike[str] | None
+
+
+class Hook(BaseHook):
+    """An installed (or installable) redirect hook; :func:`install` returns one.
+
+    What it records leaves the process through OpenTelemetry (local OTLP/JSON files by default),
+    started at the first legacy use: the hook itself knows nothing of telemetry.
+    """
+
+    def new_exporter(self) -> Exporter:
+        from .telemetry.providers import Telemetry
+
+        return Telemetry(self)
 
 
 def install(config: ConfigArg = None) -> Hook:
@@ -38,15 +53,15 @@ def tracking(config: ConfigArg = None) -> Hook:
     return Hook(load_config(config))
 
 
-def active_hook() -> Hook | None:
+def active_hook() -> BaseHook | None:
     """The hook installed in ``sys.meta_path``, if any."""
     for finder in sys.meta_path:
-        if isinstance(finder, RedirectFinder):
+        if isinstance(finder, RedirectFinder) and isinstance(finder.hook, BaseHook):
             return finder.hook
     return None
 
 
-def process_startup(environ: Mapping[str, str] | None = None) -> Hook | None:
+def process_startup(environ: Mapping[str, str] | None = None) -> BaseHook | None:
     """Start the hook from ``sitecustomize`` or a ``.pth`` file; safe to call twice.
 
     Does nothing unless ``SSOT_RUNTIME_CONFIG`` is set or ``SSOT_RUNTIME_ENABLED=1``. A bad

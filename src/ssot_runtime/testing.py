@@ -18,7 +18,7 @@ from .runtime import install
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .hook.hook import Hook
+    from .hook.hook import BaseHook as Hook
     from .hook.recorder import UseRecord
     from .runtime import ConfigArg
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-from .binding import _INTENDED, Binding
+from .binding import Binding
 from .frames import SKIP
+from .uses import _INTENDED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..config import Rule
-    from .hook import Hook
+    from .ports import Host
     from .proxy import SiteTable
 else:
     ModuleType = type(sys)
@@ -38,7 +39,7 @@ class LiveBinding(Binding):
 
     __slots__ = ("original_class",)
 
-    def __init__(self, hook: Hook, legacy: str, renames: dict[str, Rule]) -> None:
+    def __init__(self, hook: Host, legacy: str, renames: dict[str, Rule]) -> None:
         first = next(iter(renames.values()))
         super().__init__(hook, legacy, legacy, first, hook.config.mode)
         self.renames = renames
@@ -222,7 +223,7 @@ class LiveLoader:
             self._binding.hook.internal_error()
 
 
-def live_spec(hook: Hook, fullname: str, path: Sequence[str] | None, target: ModuleType | None) -> ModuleSpec | None:
+def live_spec(hook: Host, fullname: str, path: Sequence[str] | None, target: ModuleType | None) -> ModuleSpec | None:
     """A live module's own spec (what the other finders give), its loader wrapped for the one load."""
     if fullname in hook.parents:
         spec = hook._parent_spec(fullname, path, target)
@@ -234,7 +235,7 @@ def live_spec(hook: Hook, fullname: str, path: Sequence[str] | None, target: Mod
     return spec
 
 
-def attach_live(hook: Hook) -> None:
+def attach_live(hook: Host) -> None:
     """Live modules imported before ``install()`` (by ``sitecustomize``, a test runner): handled from now on."""
     for name, renames in hook.live_rules.items():
         module = sys.modules.get(name)

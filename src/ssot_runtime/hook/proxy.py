@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # nothing of typing at run time: this module loads at interpr
     from types import CodeType
     from typing import Any
 
-    from .binding import Binding
+    from .ports import BindingPort as Binding
 
     Action = Callable[[], object]
     # Hot-path caches are keyed by the frame's offset, checked by the code's identity: O(1)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..analysis.check import CheckResult
-    from ..hook.hook import Hook
+    from ..hook.hook import BaseHook as Hook
     from ..hook.recorder import UseRecord
     from .phases import SiteKey
 

@@ -14,9 +14,12 @@ import weakref
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Protocol
 
-    from .providers import Telemetry
+    class Telemetry(Protocol):
+        """What is saved (``providers.Telemetry``)."""
+
+        def shutdown(self) -> None: ...
 
 _UID = "ssot_runtime.save_uses"
 

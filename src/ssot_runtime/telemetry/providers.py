@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from typing import Any
 
-    from ..hook.hook import Hook
+    from ..hook.hook import BaseHook as Hook
     from ..hook.recorder import ImportTiming, UseRecord
 
 SCOPE = "ssot_runtime"

@@ -172,6 +172,13 @@ def test_check_and_plan_read_the_store(prometheus: Prometheus, tmp_path: Path) -
     assert json.loads(plan.stdout) == json.loads(files.stdout)
     # And as a SOURCE argument, for every reader that takes one (scan --traces, fix --only-seen, ...).
     assert sites(report(prometheus.source, "--root", str(root))) == sites(report(str(output), "--root", str(root)))
+    scans = [invoke("scan", str(root / "app.py"), "--traces", traces, "--root", str(root), "--config",
+                    str(root / "ssot-runtime.toml"), "--format", "json") for traces in (prometheus.source, str(output))]
+    assert scans[0].exit_code == scans[1].exit_code == 0, scans[0].output + scans[1].output
+    assert json.loads(scans[0].stdout) == json.loads(scans[1].stdout)
+    fixes = [invoke("fix", str(root / "app.py"), "--only-seen", traces, "--config", str(root / "ssot-runtime.toml"))
+             for traces in (prometheus.source, str(output))]
+    assert fixes[0].exit_code == fixes[1].exit_code == 0 and fixes[0].stdout == fixes[1].stdout != ""
 
 
 def test_check_fails_on_an_empty_store(prometheus: Prometheus) -> None:

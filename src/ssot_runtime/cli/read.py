@@ -77,7 +77,8 @@ def skipped_message(agg: Aggregate) -> str:
            f"OTLP/JSON: {where}{more}"
 
 
-STORE_HELP = "A metrics store instead of files: prometheus+http(s)://HOST:PORT[/prefix] (docs/telemetry.md)."
+# No square brackets: the help is rich markup, and "[/prefix]" reads as a closing tag.
+STORE_HELP = "A metrics store instead of files: prometheus+http://HOST:PORT, or https, with a /PREFIX if any."
 TOKEN_HELP = "Environment variable holding a bearer token for --source (never the token itself: argv is public)."
 
 

@@ -28,13 +28,15 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv and install the project with its dev, otlp and servers extras
 
-demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan
+demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan, and write the HTML report
 	rm -rf .ssot-runtime/demo
 	cd sitecustomize_example && ../$(VENV)/bin/ssot-runtime run --config ssot-runtime.toml \
 		--output ../.ssot-runtime/demo -- ../$(PY) main.py
 	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example
 	$(VENV)/bin/ssot-runtime plan .ssot-runtime/demo --root sitecustomize_example \
 		--config sitecustomize_example/ssot-runtime.toml --batch-size 2
+	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example \
+		--config sitecustomize_example/ssot-runtime.toml --format html --output .ssot-runtime/demo-report.html
 
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest

@@ -1,4 +1,4 @@
-"""Rows 5-8 of `make bench`: contention, telemetry at exit, report throughput, scan throughput.
+"""Rows 5-8 of `make bench`: contention, telemetry at exit, report throughput (json, html), scan throughput.
 
     python benchmarks/pipeline.py [--quick]
 """
@@ -137,8 +137,11 @@ def exit_flush(quick: bool) -> None:
             f"{delay:.2f} s more than a local-only flush (worst of 3); export_timeout 2 s; local files complete")
 
 
-def write_traces(folder: Path, processes: int, points: int) -> int:
-    """Traces in the exact local format: ``processes`` files, ``points`` site data points in all."""
+def write_traces(folder: Path, processes: int, points: int, span_ns: int = 0) -> int:
+    """Traces in the exact local format: ``processes`` files, ``points`` site data points in all.
+
+    With ``span_ns``, the processes' start times spread evenly over that span (a history of runs).
+    """
     folder.mkdir(parents=True)
     rng = random.Random(7)
     per_process = points // processes
@@ -147,6 +150,7 @@ def write_traces(folder: Path, processes: int, points: int) -> int:
     for p in range(processes):
         resource_attrs = [{"key": "service.name", "value": {"stringValue": f"svc{p % 7}"}},
                           {"key": "service.instance.id", "value": {"stringValue": f"inst-{p}"}}]
+        begin = 1800000000000000000 + p * span_ns // processes
         with open(folder / f"svc-host-{p}-x.metrics.jsonl", "w") as f:
             for start in range(0, per_process, per_line):
                 dps = []
@@ -159,7 +163,7 @@ def write_traces(folder: Path, processes: int, points: int) -> int:
                         {"key": "code.file.path", "value": {"stringValue": f"/app/src/f{site % 900}.py"}},
                         {"key": "code.line.number", "value": {"intValue": str(site)}},
                         {"key": "code.function.name", "value": {"stringValue": f"m.f{site % 300}"}}],
-                        "startTimeUnixNano": "1800000000000000000", "timeUnixNano": str(1800000000000000000 + i),
+                        "startTimeUnixNano": str(begin), "timeUnixNano": str(begin + i),
                         "asInt": "3"})
                     total += 3
                 f.write(json.dumps({"resourceMetrics": [{"resource": {"attributes": resource_attrs},
@@ -199,6 +203,26 @@ def report_speed(quick: bool) -> None:
     info("report at 1/10 of the size: time ratio (10 = linear)", wall / small_wall, f"{small_wall:.2f} s")
 
 
+HTML = "import sys\nfrom ssot_runtime.cli import main\n" \
+       "sys.exit(main(['report', sys.argv[1], '--format', 'html', '--output', sys.argv[2]]))\n"
+
+
+def html_speed(quick: bool) -> None:
+    """Row 7b: report --format html (series, charts, sites) against --format json, over the same traces."""
+    processes, points = (100, 100_000) if quick else (1_000, 1_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        traces = Path(tmp) / "traces"
+        write_traces(traces, processes, points, span_ns=30 * 86_400 * 10**9)  # 30 days of runs
+        walls: dict[str, list[float]] = {"json": [], "html": []}
+        for _ in range(1 if quick else 2):  # alternating, the best of each
+            walls["json"].append(_time_child(REPORT, str(traces))[0])
+            walls["html"].append(_time_child(HTML, str(traces), str(Path(tmp) / "report.html"))[0])
+        size = (Path(tmp) / "report.html").stat().st_size
+    json_wall, html_wall = min(walls["json"]), min(walls["html"])
+    row(f"report --format html, {points} points, vs --format json", html_wall / json_wall, 1.5,
+        f"{html_wall:.1f} s against {json_wall:.1f} s; {processes} processes over 30 days, page {size // 1024} KB")
+
+
 def scan_speed(quick: bool) -> None:
     """Row 8: scan over 10,000 generated files: files per second."""
     files = 1_000 if quick else 10_000
@@ -223,6 +247,7 @@ def main(quick: bool) -> None:
     contention(quick)
     exit_flush(quick)
     report_speed(quick)
+    html_speed(quick)
     scan_speed(quick)
 
 

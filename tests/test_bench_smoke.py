@@ -21,7 +21,7 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
     assert all(set(r) == {"name", "ratio", "target", "detail", "result", "python"} for r in rows)
     names = " ".join(r["name"] for r in rows)
     for expected in ("non-legacy import", "hot legacy.Foo read", "from legacy import Foo", "first import",
-                     "4 threads", "flush of", "exit delay", "report over", "scan of",
+                     "4 threads", "flush of", "exit delay", "report over", "report --format html", "scan of",
                      "live module: canonical name read", "live module: legacy name read", "from live import OldFoo",
                      "report --source prometheus"):
         assert expected in names

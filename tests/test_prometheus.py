@@ -380,3 +380,12 @@ def test_legacy_globs_become_the_same_regexes(pattern: str) -> None:
     names = ["app.ws", "app.legacy.models", "app.ws.manager", "app.ws.Manager", "a[b", "x+y(z)|w", "app", "b.app"]
     assert [n for n in names if re.fullmatch(glob_regex(pattern), n)] == \
         [n for n in names if fnmatch.fnmatchcase(n, pattern)]
+
+
+def test_by_and_html_are_refused_for_a_store(fake_store: Any) -> None:
+    """The burn-down counts each point in its own time window: from files only in this release."""
+    for args in (["--by", "day"], ["--format", "html", "--output", "page.html"]):
+        message = one_error("--source", fake_store.source, *args)
+        assert message == "--by and --format html count each point in its own time window: this release reads " \
+                          "those from trace files only, not from a store"
+    assert fake_store.seen == []

@@ -107,7 +107,8 @@ def test_without_the_option_the_plugin_does_nothing(project: pytest.Pytester, te
 
         def test_nothing_loaded():
             assert not any(type(f).__name__ == "RedirectFinder" for f in sys.meta_path)
-            assert "ssot_runtime.analysis.report" not in sys.modules and "ssot_runtime.telemetry.providers" not in sys.modules
+            assert "ssot_runtime.analysis.report" not in sys.modules
+            assert "ssot_runtime.telemetry.providers" not in sys.modules
     """)
     assert project.runpytest_subprocess().ret == 0
 
@@ -121,8 +122,8 @@ def test_the_plugin_module_imports_nothing_heavy() -> None:
     # The package's start-up modules only (as light as a sitecustomize needs them): no third party,
     # no report, check, telemetry or CLI.
     assert all(name.split(".")[0] == "ssot_runtime" for name in loaded), loaded
-    assert not {"ssot_runtime.analysis.report", "ssot_runtime.analysis.check", "ssot_runtime.telemetry.providers", "ssot_runtime.traces.read",
-                "ssot_runtime.cli"} & set(loaded)
+    assert not {"ssot_runtime.analysis.report", "ssot_runtime.analysis.check", "ssot_runtime.telemetry.providers",
+                "ssot_runtime.traces.read", "ssot_runtime.cli"} & set(loaded)
 
 
 def test_strict_without_a_baseline_fails_on_any_use(project: pytest.Pytester, telemetry_output: Path) -> None:

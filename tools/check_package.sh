@@ -28,6 +28,10 @@ bin="$work/venv/bin"
 echo "ok: python -c 'import ssot_runtime'"
 "$bin/python" -c 'from importlib.resources import files; t = files("ssot_runtime"); assert t.joinpath("py.typed").is_file() and t.joinpath("_startup", "sitecustomize.py").is_file()'
 echo "ok: py.typed and _startup/sitecustomize.py are in the wheel"
+: > empty.jsonl  # report --format html reads its CSS and script from the package
+"$bin/ssot-runtime" report empty.jsonl --format html --output report.html | grep -q '^html report written to'
+grep -q 'id="report-data"' report.html && grep -q 'SitesTable' report.html
+echo "ok: report --format html (analysis/html_assets in the wheel)"
 "$bin/ssot-runtime" --help >/dev/null
 echo "ok: ssot-runtime --help"
 # --version comes with issue 12: this line fails until that branch is merged.

@@ -83,8 +83,8 @@ TOKEN_HELP = "Environment variable holding a bearer token for --source (never th
 
 
 def read_traces(sources: list[str] | None, filters: Filters | None = None, *, strict: bool = False,
-                progress: Any = None, config: Path | None = None, warn: bool = True, store: str | None = None,
-                token_env: str | None = None) -> Aggregate:
+                progress: Any = None, config: Path | None = None, warn: bool = True,
+                timeline: Any = None, store: str | None = None, token_env: str | None = None) -> Aggregate:
     """Read the sources (default: the output folder); a warning on stderr names skipped lines.
 
     A store (``--source``, or a SOURCE that is a ``prometheus+http(s)://`` URL) is read alone:
@@ -97,13 +97,16 @@ def read_traces(sources: list[str] | None, filters: Filters | None = None, *, st
         if len(stores) > 1 or len(sources or ()) + bool(store) > 1:
             raise OptionError("a store is read alone: give one --source URL, or trace files, not both "
                               "(the same uses would be counted twice)")
+        if timeline is not None:
+            raise OptionError("--by and --format html count each point in its own time window: this release "
+                              "reads those from trace files only, not from a store")
         from ..traces import prometheus
 
         return prometheus.read(stores[0], filters or read.Filters(), token_env=token_env)
     if token_env:
         raise OptionError("--bearer-token-env is for --source prometheus+https://...: no store given")
     agg = read.read(sources or [default_output(config)], filters or read.Filters(), strict=strict,
-                       progress=progress)
+                    progress=progress, timeline=timeline)
     if agg.skipped and warn:
         typer.echo(f"warning: {skipped_message(agg)}", err=True)
     return agg

@@ -24,7 +24,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..config import MODES, _find_file, load_config
+from ..config import MODES, load_config
+from ..config.load import _find_file
 from .app import CONFIG_HELP, CliError, Command, app, handles_errors
 
 TYPE_CHECKING = False

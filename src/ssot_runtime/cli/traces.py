@@ -23,13 +23,16 @@ from .read import (
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
 REPEAT = " Repeat the option for more."
+REPORT_FORMATS = (*FORMATS, "html")
 
 
 @app.command(cls=Command)
 @handles_errors
 def report(
     sources: Annotated[Optional[list[str]], typer.Argument(metavar="SOURCE", help=SOURCES_HELP, show_default=False)] = None,  # noqa: E501,UP045
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv | html")] = "table",  # noqa: E501
+    by: Annotated[Optional[str], typer.Option("--by", metavar="BUCKET", help="hour | day | week: the uses over time, from the points' own time windows (table or json; html: its charts' buckets).", show_default="no series; html: day")] = None,  # noqa: E501,UP045
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file.", show_default="standard output")] = None,  # noqa: E501,UP045
     top: Annotated[Optional[int], typer.Option("--top", metavar="N", min=1, help="Sites shown per legacy path.", show_default="all")] = None,  # noqa: E501,UP045
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="Paths relative to this folder.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix, e.g. /app/=src/." + REPEAT)] = None,  # noqa: E501,UP045
@@ -44,20 +47,62 @@ def report(
 ) -> None:
     """Report the legacy paths still used: where, how often, by which services and processes.
 
+    With --by, the uses per hour, day or week instead; --format html writes one self-contained page
+    (burn-down charts, deadlines, sites, plan batches).
+
     Example: ssot-runtime report .ssot-runtime/ --format markdown --top 5
+
+    Example: ssot-runtime report traces/ --by day
+
+    Example: ssot-runtime report traces/ --format html --output report.html
     """
     from ..analysis import report as _report
     from ..traces import read as _traces
+    from ..traces.timeline import BY, Timeline
 
-    if fmt not in FORMATS:
-        raise CliError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    if fmt not in REPORT_FORMATS:
+        raise CliError(f"--format must be one of {', '.join(REPORT_FORMATS)}, not {fmt!r}")
+    if by is not None and by not in BY:
+        raise CliError(f"--by must be one of {', '.join(BY)}, not {by!r}")
+    if by is not None and fmt in ("markdown", "csv"):
+        raise CliError(f"--by gives the series as table, json or html, not {fmt}: a script reads --format json")
+    if by is not None and fmt != "html" and top is not None:
+        raise CliError("--top limits the sites shown, and the --by series has none: drop one of them")
+    if fmt == "html" and output is None and sys.stdout.isatty():
+        raise CliError("--format html writes a page, not terminal text: give --output FILE (or redirect stdout)")
+    since_ns, until_ns = time_option("--since", since), time_option("--until", until)
     filters = _traces.Filters(services=frozenset(service or ()), legacy=tuple(legacy or ()),
-                              since_ns=time_option("--since", since), until_ns=time_option("--until", until))
-    mapper = _mapper(path_map, project_root(root, config))
+                              since_ns=since_ns, until_ns=until_ns)
+    base = project_root(root, config)
+    mapper = _mapper(path_map, base)
+    timeline = Timeline() if by is not None or fmt == "html" else None
     agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config,
-                      store=source, token_env=token_env)
+                      timeline=timeline, store=source, token_env=token_env)
     doc = _report.build_report(agg, mapper=mapper, top=top)
-    if fmt == "json":
+    if timeline is not None:
+        canonical = {p["legacy"]: p["canonical"] for p in doc["legacy_paths"]}
+        series = timeline.series(agg, by or "day", since_ns=since_ns, until_ns=until_ns, canonical=canonical)
+    if fmt == "html":
+        from ..analysis import html
+
+        page = html.render(doc, series, agg, config=config, root=base, filters=filters)
+        _write(output, page, "html")
+    elif by is not None:
+        from ..analysis import series as text
+
+        if fmt == "json":
+            _write(output, text.render_json(series), "json")
+        elif output is None and sys.stdout.isatty():
+            from rich.console import Console
+
+            text.render_table(series, console=Console())
+        else:
+            _write(output, text.render_table(series), fmt)
+    elif output is not None:
+        rendered = {"json": _report.render_json, "csv": _report.render_csv, "markdown": _report.render_markdown,
+                    "table": _report.render_table}[fmt](doc)
+        _write(output, rendered, fmt)
+    elif fmt == "json":
         typer.echo(_report.render_json(doc), nl=False)
     elif fmt == "csv":
         typer.echo(_report.render_csv(doc), nl=False)
@@ -69,6 +114,18 @@ def report(
         _report.render_table(doc, console=Console())
     else:
         typer.echo(_report.render_table(doc), nl=False)
+
+
+def _write(output: Path | None, text: str, fmt: str) -> None:
+    """To standard output, or to ``--output``, saying where (the path is what a script reads next)."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OptionError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+    typer.echo(f"{fmt} report written to {output.resolve()}")
 
 
 def _mapper(path_map: list[str] | None, root: str) -> PathMapper:

@@ -35,7 +35,7 @@ def toml_value(value: Any) -> str:
 
 
 def _file_table(cfg: Config) -> Mapping[str, Any]:
-    from . import _table
+    from .load import _table
 
     file = cfg.source.removesuffix(" [tool.ssot_runtime]")
     return _table(file) if os.path.isfile(file) else {}

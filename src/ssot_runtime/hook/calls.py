@@ -10,7 +10,6 @@ arguments' stack effects, and resolve its name where the frame would.
 from __future__ import annotations
 
 import builtins
-import dis
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,13 +20,15 @@ _ATTRIBUTE_READERS = (builtins.getattr, builtins.hasattr)
 # NULL slot beside the callable (3.11+) comes from LOAD_GLOBAL itself, or from a PUSH_NULL.
 _CALLS = frozenset({"CALL", "PRECALL", "CALL_FUNCTION"})  # 3.11 calls builtins in PRECALL
 _SKIPPED = frozenset({"CACHE", "EXTENDED_ARG"})
-_JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
 _NAME_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_FAST", "LOAD_DEREF", "LOAD_FAST_CHECK",
                          "LOAD_FAST_BORROW"})
 
 
 def called_function(frame: FrameType) -> object:
     """The function the frame is calling at its current instruction, or None when unknown."""
+    import dis  # once per site, never at start-up (dis and opcode cost a millisecond to import)
+
+    jumps = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
     code = frame.f_code
     instructions = [i for i in dis.get_instructions(code) if i.opname not in _SKIPPED]
     index = next((n for n, i in enumerate(instructions) if i.offset == frame.f_lasti), None)
@@ -42,7 +43,7 @@ def called_function(frame: FrameType) -> object:
             return _resolve(frame, instruction.opname, str(instruction.argval))
         if instruction.opname in ("PUSH_NULL", "PRECALL"):
             continue  # the slot below the callable (3.11, 3.12) or above it (3.13)
-        if instruction.is_jump_target or instruction.opcode in _JUMPS:
+        if instruction.is_jump_target or instruction.opcode in jumps:
             return None  # a conditional inside the arguments: not worth following
         try:
             depth += dis.stack_effect(instruction.opcode, instruction.arg)

@@ -9,12 +9,12 @@ from _thread import allocate_lock
 from ..config import resolve
 from ..errors import LegacyImportWarning
 from . import lock_probe
+from .callers import warn_at
 from .finder import Finding, LegacyPath, RedirectFinder, _ancestors
 from .frames import FrameClassifier
 from .live import LiveBinding, attach_live
 from .proxy import LegacyModule, ObservedModule
 from .recorder import Recorder
-from .uses import warn_at
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # this module loads at interpreter start-up: no typing, logging or threading

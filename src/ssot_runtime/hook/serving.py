@@ -29,11 +29,10 @@ _OWN_DUNDERS = frozenset({"__path__", "__file__", "__cached__", "__loader__", "_
                           "__name__", "__builtins__", "__getattr__", "__dict__", "__class__"})
 
 
-class NameServing:
-    """The names of a legacy module: the class of properties, and reads before it exists."""
+class BindingState:
+    """What a binding holds (set in ``Binding.__init__``), declared once for its halves."""
 
     __slots__ = ()
-    # The binding's state (set in ``Binding.__init__``).
     hook: Host
     legacy: str
     canonical_name: str
@@ -45,6 +44,12 @@ class NameServing:
     namespace: dict[str, Any] | None
     children: dict[str, ModuleType]
     load_ns: tuple[int, int]
+
+
+class NameServing(BindingState):
+    """The names of a legacy module: the class of properties, and reads before it exists."""
+
+    __slots__ = ()
 
     if TYPE_CHECKING:  # the other halves of Binding: what makes it a proxy's BindingPort
         def new_site(self, table: proxy.SiteTable, attr: str, frame: FrameType) -> None: ...

@@ -10,51 +10,27 @@ nothing more on the hot path. The hook has providers of its own (never the globa
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
-import weakref
 
-from ..hook.fingerprint import ATTRIBUTE as FINGERPRINT
 from ..log import log, notice
+from .ends import ProcessEnds
+from .points import DURATION, PROCESS, USES, Points
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
     from typing import Any
 
     from ..hook.hook import BaseHook as Hook
-    from ..hook.recorder import ImportTiming, UseRecord
 
 SCOPE = "ssot_runtime"
-USES = "ssot.legacy.uses"
-DURATION = "ssot.legacy.import.duration"
-SPAN = "ssot.legacy_import"
-PROCESS = "ssot.process.uses"
-PROCESS_START = "ssot.process.start_unix_nano"
-
-
-def use_attributes(record: UseRecord | ImportTiming, symbol: str | None = None,
-                   canonical_symbol: str | None = None) -> dict[str, Any]:
-    """The attributes of a data point or span (a contract: reports and dashboards read them)."""
-    attrs: dict[str, Any] = {"ssot.legacy.module": record.legacy}
-    if symbol is not None:
-        attrs["ssot.legacy.symbol"] = symbol
-    attrs["ssot.canonical.module"] = record.canonical
-    if canonical_symbol is not None:
-        attrs["ssot.canonical.symbol"] = canonical_symbol
-    attrs["ssot.mode"] = record.mode
-    attrs["code.file.path"] = record.file
-    attrs["code.line.number"] = record.line
-    attrs["code.function.name"] = record.function
-    return attrs
 
 
 def sdk_disabled(environ: Any = os.environ) -> bool:
     return str(environ.get("OTEL_SDK_DISABLED", "")).strip().lower() == "true"
 
 
-class Telemetry:
+class Telemetry(Points, ProcessEnds):
     """The OpenTelemetry side of one hook: started at the first use, flushed at exit."""
 
     def __init__(self, hook: Hook) -> None:
@@ -213,164 +189,6 @@ class Telemetry:
 
         return _DEFAULT_RESOURCE.merge(detected).merge(Resource(ours))
 
-    # -- collection ------------------------------------------------------------------------
-    def _observe(self, generation: int) -> Iterable[Any]:
-        from opentelemetry.metrics import Observation
-
-        if generation != self._generation or os.getpid() != self.pid:
-            return []  # a reader inherited through fork(): its uses are the parent's
-        self.pump()
-        records = self.hook.snapshot()
-        if len(records) > self.config.max_sites and not self._limit_logged:
-            self._limit_logged = True
-            log("warning", "max_sites reached: further sites fold into one point", max_sites=self.config.max_sites,
-                sites=len(records))
-        if self._fingerprints is None:
-            from ..hook.fingerprint import Fingerprints
-
-            self._fingerprints = Fingerprints()
-        prints = self._fingerprints.of(records)  # once per site: each new site's file is read once
-        observations = []
-        for r in records:
-            attrs = use_attributes(r, r.symbol, r.canonical_symbol)
-            mark = prints.get((r.file, r.line))
-            if mark is not None:
-                attrs[FINGERPRINT] = mark
-            observations.append(Observation(r.count, attrs))
-        return observations
-
-    def _observe_process(self, generation: int) -> Iterable[Any]:
-        """The evidence that this process ran under the hook: a point even when it saw no use."""
-        from opentelemetry.metrics import Observation
-
-        if generation != self._generation or os.getpid() != self.pid:
-            return []
-        total = sum(record.count for record in self.hook.snapshot())
-        # At the first export, when the count grew, and at exit: an idle process writes nothing.
-        if total == self._process_total and not self.closed:
-            return []
-        self._process_total = total
-        return [Observation(total, {PROCESS_START: self.process_start_ns, "ssot.mode": self.config.mode})]
-
-    def pump(self) -> None:
-        """Turn first imports recorded since the last call into the histogram and spans.
-
-        Each exporter's spans are sent right after its metrics (see ``_exporters.guard``).
-        """
-        if not self.started or os.getpid() != self.pid:
-            return
-        from opentelemetry.context import Context
-        from opentelemetry.trace import SpanKind, Status, StatusCode
-
-        with self._lock:
-            timings = self.hook.import_timings()
-            new, self._sent_imports = timings[self._sent_imports:], len(timings)
-        for timing in new:
-            attrs = use_attributes(timing)
-            if timing.error is None:
-                self._histogram.record(timing.seconds, {k: attrs[k] for k in
-                                                        ("ssot.legacy.module", "ssot.canonical.module", "ssot.mode")})
-            site = (timing.legacy, timing.file, timing.line, timing.error is not None)
-            if site in self._spanned:
-                continue  # one span per legacy module and site in a process
-            self._spanned.add(site)
-            # An empty context: the span never becomes a child of the application's current span.
-            span = self._tracer.start_span(SPAN, context=Context(), kind=SpanKind.INTERNAL, attributes=attrs,
-                                           start_time=timing.start_ns)
-            if timing.error is not None:
-                span.set_status(Status(StatusCode.ERROR, timing.error))
-            span.end(end_time=max(timing.end_ns, timing.start_ns))
-        if new:
-            for processor in self._span_processors:
-                processor.wake()
-
-    # -- exit and fork ---------------------------------------------------------------------
-    def _register_exit_hooks(self) -> None:
-        # atexit is the hook's (registered at install, so that a first use inside an
-        # application's atexit callback still runs before the flush); fork and
-        # multiprocessing's finalizers are ours.
-        self._exit_hooks = True
-        ref = weakref.ref(self)
-
-        def after_fork_in_child() -> None:
-            telemetry = ref()
-            if telemetry is not None:
-                telemetry._after_fork()
-
-        os.register_at_fork(after_in_child=after_fork_in_child)
-        self._register_finalizer()
-
-    def _register_finalizer(self) -> None:
-        # multiprocessing children leave through os._exit: atexit never runs, its finalizers do.
-        # billiard (Celery's prefork pool) is a fork of multiprocessing with registries of its own.
-        for util in _process_utils():
-            util.Finalize(self, Telemetry.shutdown, args=(self,), exitpriority=100)
-        from . import exits
-
-        exits.connect(self)
-
-    def _after_fork(self) -> None:
-        """In a forked child: count from zero, drop what the parent's pipeline holds, start again."""
-        self._lock = threading.RLock()
-        self.process_start_ns = time.time_ns()
-        self.hook.recorder.after_fork()
-        was_started, self.started = self.started, False
-        self._meter_provider = self._tracer_provider = None
-        if was_started and not self.closed:
-            self.start()
-            from . import exits
-
-            exits.connect(self)
-            for util in _process_utils():  # their registries are cleared after fork: register once they are
-                util.register_after_fork(self, Telemetry._register_finalizer)
-
-    def flush(self) -> None:
-        """Export everything recorded so far (tests, ``run``)."""
-        if not self.started or os.getpid() != self.pid:
-            return
-        self.pump()
-        timeout = int(self.config.export_timeout * 1000)
-        self._meter_provider.force_flush(timeout)
-        self._tracer_provider.force_flush(timeout)
-
-    def shutdown(self) -> None:
-        """Flush and stop in the calling thread, starting no thread, within the export timeout.
-
-        3.12 refuses to start a thread at interpreter shutdown, so nothing here may. The local
-        files are written first and synchronously: the local reader is collected here, not by
-        its own thread. The other readers' threads make their last export when the provider
-        shuts them down, and are waited for until the deadline at most: a slow collector holds
-        exit up no longer than ``export_timeout``.
-        """
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            if not self.started or os.getpid() != self.pid:
-                return
-        import time
-
-        timeout = self.config.export_timeout
-        deadline = time.monotonic() + timeout
-        try:
-            self.pump()
-        except Exception:
-            log("error", "telemetry flush failed", exc_info=True)
-        if not self._own_providers:
-            return
-        for name, reader in self._readers:
-            if name == "local":  # files cannot hang: never cut short by a collector's deadline
-                _quietly(reader.collect, int(max(timeout, 30.0) * 1000))
-        for processor in self._span_processors:
-            processor.stop()  # a collector's spans leave now, beside the readers' last export
-        for name, reader in self._readers:
-            if name != "local" and not self._threads:
-                _quietly(reader.collect, int(max(0.0, deadline - time.monotonic()) * 1000))
-        _quietly(self._meter_provider.shutdown, int(max(0.0, deadline - time.monotonic()) * 1000))
-        for processor in self._span_processors:
-            processor.join(deadline)
-        _quietly(self._tracer_provider.shutdown)
-
 
 def _views(view: Any, max_sites: int) -> list[Any]:
     """Room for ``max_sites`` sites apart. SDKs before 1.45.2 have no cardinality limit (nothing
@@ -380,19 +198,6 @@ def _views(view: Any, max_sites: int) -> list[Any]:
     if "aggregation_cardinality_limit" not in inspect.signature(view.__init__).parameters:
         return []
     return [view(instrument_name=USES, aggregation_cardinality_limit=max_sites + 1)]
-
-
-def _process_utils() -> list[Any]:
-    """The ``util`` modules of the process libraries already imported (never imported by us)."""
-    return [util for util in (sys.modules.get("multiprocessing.util"), sys.modules.get("billiard.util"))
-            if util is not None]
-
-
-def _quietly(fn: Any, *args: Any) -> None:
-    try:
-        fn(*args)
-    except Exception:
-        log("error", "telemetry shutdown failed", exc_info=True)
 
 
 def _version() -> str:

@@ -72,6 +72,7 @@ class Aggregate:
     files: int = 0
     lines: int = 0
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
+    timeline: Any = None  # a traces.timeline.Timeline: given every use point kept (report --by, html)
     # cumulative series: key -> (time, start, value)
     _cumulative: dict[tuple[Any, ...], tuple[int, int, int]] = field(default_factory=dict)
     _cumulative_hist: dict[tuple[Any, ...], tuple[int, int, int, float, float]] = field(default_factory=dict)
@@ -141,9 +142,9 @@ def _first(attrs: dict[str, Any], keys: tuple[str, ...], default: Any) -> Any:
 
 
 def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool = False,
-         progress: Any = None) -> Aggregate:
+         progress: Any = None, timeline: Any = None) -> Aggregate:
     """Read and merge every source."""
-    agg = Aggregate()
+    agg = Aggregate(timeline=timeline)
     for path in expand(sources):
         agg.files += 1
         try:
@@ -214,6 +215,7 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
     sites = agg.sites
     check_legacy = bool(filters.legacy)
     check_time = filters.since_ns is not None or filters.until_ns is not None
+    timeline = agg.timeline
     for point in data.get("dataPoints", ()):
         attrs = {a["key"]: v for a in point.get("attributes") or () for v in a["value"].values()}
         legacy = attrs["ssot.legacy.module"]
@@ -235,6 +237,8 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
         mark = attrs.get(FINGERPRINT)
         if mark:
             site.fingerprints.add(str(mark))
+        if timeline is not None:
+            timeline.add(legacy, key, process, point, time_ns, value, temporality == DELTA)
         if temporality == DELTA:
             site.uses += value
             if value:

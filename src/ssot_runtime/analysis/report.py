@@ -136,7 +136,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"## `{path['legacy']}` -> `{path['canonical']}`\n")
         lines.append(f"{plural(path['uses'], 'use')} at {plural(path['sites_count'], 'site')} in "
                      f"{plural(path['files_count'], 'file')}; services: {', '.join(path['services']) or '-'}; "
-                     f"processes: {path['processes']}; last seen {path['last_seen']}.\n")
+                     f"processes: {path['processes']}; last seen {path['last_seen'] or '-'}.\n")
         lines.append("| file:line | function | symbol | uses |\n|---|---|---|---|")
         for site in path["sites"]:
             symbol = f"`{site['symbol']}`" + (f" -> `{site['canonical_symbol']}`"

@@ -109,7 +109,9 @@ def span_text(cov: dict[str, Any]) -> str:
     """``2026-11-30 09:00 - 17:00 UTC`` (the end's date only when it is another day)."""
     if not cov.get("start"):
         return "no time span"
-    start, end = _moment(cov["start"]), _moment(cov["end"] or cov["start"])
+    if not cov.get("end"):  # a store: the processes' starts are known, not when their data ends
+        return f"from {_moment(cov['start']).strftime('%Y-%m-%d %H:%M')} UTC"
+    start, end = _moment(cov["start"]), _moment(cov["end"])
     tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
     return f"{start.strftime('%Y-%m-%d %H:%M')} - {tail} UTC"
 

@@ -28,7 +28,7 @@ help: ## List the targets
 
 venv: $(STAMP) ## Create .venv and install the project with its dev, otlp and servers extras
 
-demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report and the plan, and write the HTML report
+demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the report, the plan and the audit, and write the HTML report
 	rm -rf .ssot-runtime/demo
 	cd sitecustomize_example && ../$(VENV)/bin/ssot-runtime run --config ssot-runtime.toml \
 		--output ../.ssot-runtime/demo -- ../$(PY) main.py
@@ -37,6 +37,8 @@ demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the repor
 		--config sitecustomize_example/ssot-runtime.toml --batch-size 2
 	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example \
 		--config sitecustomize_example/ssot-runtime.toml --format html --output .ssot-runtime/demo-report.html
+	$(VENV)/bin/ssot-runtime audit sitecustomize_example/chat --traces .ssot-runtime/demo \
+		--root sitecustomize_example --config sitecustomize_example/ssot-runtime.toml
 
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest

@@ -25,3 +25,8 @@ _manager = WebSocketManager()
 
 def get_manager() -> WebSocketManager:
     return _manager
+
+
+# The name the agents used before #1190. No rule of ssot-runtime.toml maps it yet: `audit` lists
+# it as a re-export in no rule, `discover` proposes the symbol rule.
+ChatManager = WebSocketManager

@@ -29,10 +29,12 @@ def site_key(site: dict[str, Any]) -> str:
     return f"{site['file']}::{site['function']}::{site['symbol'] or ''}"
 
 
-def baseline_from(report: dict[str, Any], root: str | None = None) -> dict[str, Any]:
+def baseline_from(report: dict[str, Any], root: str | None = None, audit: dict[str, Any] | None = None
+                  ) -> dict[str, Any]:
     return {
         "schema": BASELINE_SCHEMA,
         **({"root": root} if root else {}),
+        **({"audit": audit} if audit is not None else {}),  # check --audit: see analysis/audit.py
         "legacy_paths": {
             path["legacy"]: {"uses": path["uses"], "sites": sorted({site_key(s) for s in path["sites"]})}
             for path in report["legacy_paths"]
@@ -40,9 +42,10 @@ def baseline_from(report: dict[str, Any], root: str | None = None) -> dict[str, 
     }
 
 
-def write_baseline(report: dict[str, Any], path: str, root: str | None = None) -> int:
+def write_baseline(report: dict[str, Any], path: str, root: str | None = None,
+                   audit: dict[str, Any] | None = None) -> int:
     """Write the baseline; return how many site keys it stores (two sites of a function share one)."""
-    data = baseline_from(report, root)
+    data = baseline_from(report, root, audit)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:

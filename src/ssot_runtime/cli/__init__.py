@@ -2,7 +2,7 @@
 
 Each command group lives in a module of its own and registers on the app when imported here, in
 the order ``--help`` lists them (that of a migration): run, report, check, plan, scan, fix,
-config, enable, disable.
+discover, audit, config, enable, disable.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import sys
 
 import typer
 
-from . import code, configuration, env, run, traces
+from . import audit, code, configuration, env, run, traces
 from .app import app
 
 __all__ = ["app", "main"]
 
-_GROUPS = (run, traces, code, configuration, env)  # imported for their commands, registered on `app`
-_ORDER = ("run", "report", "check", "plan", "scan", "fix", "config", "enable", "disable")
+_GROUPS = (run, traces, code, audit, configuration, env)  # imported for their commands, registered on `app`
+_ORDER = ("run", "report", "check", "plan", "scan", "fix", "discover", "audit", "config", "enable", "disable")
 
 
 def _rank(command: typer.models.CommandInfo) -> int:

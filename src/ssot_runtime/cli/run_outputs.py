@@ -55,6 +55,7 @@ def describe(cfg: Config, environ: dict[str, str], before: dict[str, int]) -> li
         if written:
             lines.append(f"ssot-runtime: traces in {folder} ({plural(len(written), 'process', 'processes')} "
                          "left evidence)")
+            lines.extend(_loaded_twice(folder, written))
         else:
             lines.append(f"ssot-runtime: no process of this run left evidence in {folder}: the hook did not "
                          "start in it (see any message above), so nothing was counted")
@@ -65,4 +66,33 @@ def describe(cfg: Config, environ: dict[str, str], before: dict[str, int]) -> li
         lines.append("ssot-runtime: telemetry printed on the command's stdout (console exporter)")
     if cfg.use_global_providers:
         lines.append("ssot-runtime: telemetry sent through the application's own providers")
+    return lines
+
+
+def _loaded_twice(folder: str, names: list[str]) -> list[str]:
+    """The hook's exit note, told: files this run's processes loaded under two module names."""
+    import json
+
+    from ..hook.duplicates import LOADED_TWICE
+    from ..traces.coverage import plural
+    from ..traces.read import Aggregate, Filters, _merge
+
+    agg = Aggregate()
+    for name in names:
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    if LOADED_TWICE in line:  # only the lines that hold a note are parsed
+                        try:
+                            _merge(agg, json.loads(line), Filters())
+                        except (ValueError, KeyError, TypeError, AttributeError):
+                            continue
+        except OSError:
+            continue
+    if not agg.loaded_twice:
+        return []
+    lines = [f"ssot-runtime: {plural(len(agg.loaded_twice), 'file')} loaded under two module names (a module "
+             f"object and a class object per name each; see ssot-runtime audit --traces {folder}):"]
+    for file, entry in sorted(agg.loaded_twice.items()):
+        lines.append(f"  {file}: {', '.join(sorted(entry['modules']))}")
     return lines

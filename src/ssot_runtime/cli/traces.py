@@ -149,10 +149,12 @@ def check(
     source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
     token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
+    audit: Annotated[bool, typer.Option("--audit", metavar="", help="Also audit the source tree under the root: a new duplicate or a new unconfigured re-export fails.")] = False,  # noqa: E501
 ) -> None:
     """Fail (exit 1) when legacy paths are used beyond the baseline: a ratchet for CI.
 
     No process evidence in the traces, or a line that does not parse, is an error (exit 2).
+    With --audit, the baseline also holds the duplicates and re-exports in no rule that are allowed.
 
     Example: ssot-runtime check traces/ --baseline ssot-baseline.json
     """
@@ -171,15 +173,34 @@ def check(
         raise CliError(f"check: no process evidence in {where} ({plural(agg.files, 'file')} read): no process "
                        "under the hook wrote there; pass --allow-empty if that is expected")
     typer.echo(f"check: site keys relative to {base}")
+    audited = _audit_doc(base, config) if audit else None
     if write_baseline is not None:
-        stored = _check.write_baseline(doc, str(write_baseline), root=base)
+        from ..analysis.audit import baseline_section
+
+        section = baseline_section(audited) if audited is not None else None
+        stored = _check.write_baseline(doc, str(write_baseline), root=base, audit=section)
+        extra = "" if section is None else (f", {plural(len(section['duplicates']), 'duplicate')}, "
+                                            f"{len(section['unconfigured'])} unconfigured re-exports")
         typer.echo(f"baseline written to {write_baseline}: {plural(doc['totals']['legacy_paths'], 'legacy path')}, "
-                   f"{plural(stored, 'site')}")
+                   f"{plural(stored, 'site')}{extra}")
         raise typer.Exit(0)
     allowed = _check.normalise(_check.read_baseline(str(baseline)), mapper) if baseline else None
     result = _check.check(doc, allowed, max_uses)
     for line in result.offending:
         typer.echo(line)
+    if audited is not None:
+        from ..analysis.audit import check_baseline
+
+        audit_offending, audit_gone = check_baseline(audited, (allowed or {}).get("audit"))
+        for line in audit_offending:
+            typer.echo(line)
+        for line in audit_gone:
+            typer.echo(f"  gone: {line}")
+        if audit_offending:
+            typer.echo(f"check failed: {plural(len(audit_offending), 'audit finding')} beyond the baseline "
+                       f"({_audit_summary(audited)})", err=True)
+            if result.ok:
+                raise typer.Exit(1)
     if result.gone:
         typer.echo(f"{plural(len(result.gone), 'site')} in the baseline were not seen: tighten it with "
                    "--write-baseline")
@@ -189,3 +210,18 @@ def check(
         typer.echo(f"check failed: {result.describe()} beyond the baseline; {summary(doc)}", err=True)
         raise typer.Exit(1)
     typer.echo(f"check passed: {summary(doc)}, all allowed")
+
+
+def _audit_doc(base: str, config: Path | None) -> dict[str, object]:
+    """The audit of the source tree under the root, its paths relative to the root."""
+    from ..analysis.audit import build_audit
+    from ..analysis.sources import build_index
+    from ..config import load_config
+
+    return build_audit(build_index([base]), load_config(config), where=PathMapper([], base), paths=["."])
+
+
+def _audit_summary(audited: dict[str, object]) -> str:
+    from ..analysis.audit import headline
+
+    return headline(audited)

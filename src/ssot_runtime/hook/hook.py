@@ -84,6 +84,7 @@ class BaseHook(Finding):
         self.installed = False
         self.telemetry: Exporter | None = None
         self.started_ns = 0  # when install() put the finder in place (unix ns)
+        self.loaded_twice: list[Any] = []  # files loaded under two module names, noted at exit (duplicates)
         self.recorder.on_first_use = self._first_use
         self._lock = allocate_lock()
         self._warned: set[object] = set()
@@ -178,7 +179,17 @@ class BaseHook(Finding):
         if self.telemetry is None:
             self._first_use(at_exit=True)
 
+    def note_at_exit(self) -> None:
+        """The process is ending: note the files loaded under two module names (one walk of sys.modules)."""
+        from .duplicates import loaded_twice
+
+        try:
+            self.loaded_twice = loaded_twice()
+        except Exception:  # a module object whose dict misbehaves: no note, and no failure at exit
+            self.loaded_twice = []
+
     def _at_exit(self) -> None:
+        self.note_at_exit()
         self.leave_evidence()
         if self.telemetry is not None:
             self.telemetry.shutdown()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         config: Config
         recorder: Recorder
         started_ns: int
+        loaded_twice: list[Any]  # files loaded under two module names, noted at exit (see duplicates)
 
         def snapshot(self) -> tuple[UseRecord, ...]: ...
         def import_timings(self) -> tuple[ImportTiming, ...]: ...

@@ -243,6 +243,7 @@ class SessionUses:
 
     def close(self) -> None:
         if self.owned:
+            self.hook.note_at_exit()  # files loaded under two names during the session (audit --traces)
             self.hook.leave_evidence()  # a session without a legacy use is evidence too, for `check`
             self.hook.uninstall()
 

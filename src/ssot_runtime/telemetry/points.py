@@ -115,6 +115,17 @@ class Points(TelemetryState):
         self._process_total = total
         return [Observation(total, {PROCESS_START: self.process_start_ns, "ssot.mode": self.config.mode})]
 
+    def _observe_twice(self, generation: int) -> Iterable[Any]:
+        """The files the hook noted at exit as loaded under two module names (nothing before exit)."""
+        from opentelemetry.metrics import Observation
+
+        from ..hook.duplicates import CLASSES, MODULES
+
+        if generation != self._generation or os.getpid() != self.pid:
+            return []
+        return [Observation(len(n.modules), {"code.file.path": n.file, MODULES: list(n.modules),
+                                             CLASSES: list(n.classes)}) for n in self.hook.loaded_twice]
+
     def pump(self) -> None:
         """Turn first imports recorded since the last call into the histogram and spans.
 

@@ -162,6 +162,11 @@ class Telemetry(Points, ProcessEnds):
         meter.create_observable_gauge(PROCESS, callbacks=[lambda options: self._observe_process(generation)],
                                       unit="{use}", description="Per process under the hook: its legacy uses so far "
                                       "(0 for none), and when the hook started in it")
+        from ..hook.duplicates import LOADED_TWICE
+
+        meter.create_observable_gauge(LOADED_TWICE, callbacks=[lambda options: self._observe_twice(generation)],
+                                      unit="{module}", description="Per source file loaded under more than one "
+                                      "module name: the module objects made from it (noted at exit)")
         self._histogram = meter.create_histogram(DURATION, unit="s",
                                                  description="Time to load the canonical module on a first import")
         self._tracer = tracer_provider.get_tracer(SCOPE, _version())

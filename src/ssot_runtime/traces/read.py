@@ -18,6 +18,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..errors import SsotRuntimeError
+from ..hook.duplicates import CLASSES, LOADED_TWICE, MODULES
 from ..hook.fingerprint import ATTRIBUTE as FINGERPRINT
 from .coverage import PROCESS, Process, merge_process
 
@@ -69,6 +70,8 @@ class Aggregate:
     sites: dict[tuple[str, str | None, str, int, str], Site] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
     processes: dict[str, Process] = field(default_factory=dict)
+    # files loaded under two module names (the hook's exit note): file -> modules, classes, processes
+    loaded_twice: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     files: int = 0
     lines: int = 0
     skipped: list[tuple[str, int, str]] = field(default_factory=list)
@@ -207,6 +210,8 @@ def _merge(agg: Aggregate, batch: dict[str, Any], filters: Filters) -> None:
                     _merge_durations(agg, metric["histogram"], process, filters)
                 elif name == PROCESS and "gauge" in metric:
                     merge_process(agg.processes, metric["gauge"], service, process, filters)
+                elif name == LOADED_TWICE and "gauge" in metric:
+                    _merge_twice(agg, metric["gauge"], process)
 
 
 def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str, filters: Filters) -> None:
@@ -254,6 +259,17 @@ def _merge_uses(agg: Aggregate, data: dict[str, Any], service: str, process: str
                 agg._cumulative[series] = (time_ns, start, value)
             if previous is None or value > previous[2]:
                 _seen(site, time_ns)
+
+
+def _merge_twice(agg: Aggregate, data: dict[str, Any], process: str) -> None:
+    for point in data.get("dataPoints", ()):
+        attrs = {a["key"]: a["value"] for a in point.get("attributes") or ()}
+        file = str(next(iter(attrs.get("code.file.path", {}).values()), ""))
+        entry = agg.loaded_twice.setdefault(file, {"modules": set(), "classes": set(), "processes": set()})
+        for key, into in ((MODULES, "modules"), (CLASSES, "classes")):
+            values = (attrs.get(key) or {}).get("arrayValue", {}).get("values", ())
+            entry[into].update(str(next(iter(v.values()))) for v in values if v)
+        entry["processes"].add(process)
 
 
 def _seen(site: Site, time_ns: int) -> None:

@@ -1,0 +1,451 @@
+"""``ssot-runtime audit``: the state of a consolidation in one document, ``ssot-runtime/audit/v1``.
+
+- **objects**: each class or function defined in the tree, with every import path that reaches
+  it: its own (``canonical``), the legacy paths of the configuration (``configured``, with the
+  rule), and re-exports no rule names (``unconfigured``: candidates for the map). A re-export is
+  a name a module offers without defining it: a shim's names, a package ``__init__``'s imports,
+  names in ``__all__``, alias lines, names a ``__getattr__`` serves, star imports, and imports
+  the module does not use itself. An import a module makes for its own use is no import path.
+- **duplicates**: one name defined (``class``/``def``) in more than one module, each definition
+  with its import paths, and the members whose presence or signature differs. A re-export of
+  the same object is no duplicate.
+- **loaded_twice**: one source file loaded under two module names, from the traces (the hook
+  notes it at process exit).
+- **unused**: the configured legacy paths the traces show no use of, with the evidence (the
+  processes and the time they cover); null without traces.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+
+from .interfaces import differences
+from .sources import Index, Module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ..config import Config, Rule
+    from ..traces.read import Aggregate
+
+SCHEMA = "ssot-runtime/audit/v1"
+CANONICAL, CONFIGURED, UNCONFIGURED = "canonical", "configured", "unconfigured"
+
+
+def offered(module: Module, index: Index) -> dict[str, tuple[int, str]]:
+    """The names a module offers without defining them: ``{name: (line, how)}``."""
+    names: dict[str, tuple[int, str]] = {}
+    exported = set(module.all_names or ())
+    whole = module.shim or module.is_package
+    for name, binding in module.bindings.items():
+        if (binding.symbol is None and binding.module.split(".")[0] in ("warnings", "sys", "importlib", "typing")) \
+                or name in module.plumbing:
+            continue
+        if binding.how in ("alias", "__getattr__", "globals"):
+            how = {"alias": "alias line", "__getattr__": "__getattr__", "globals": "globals()"}[binding.how]
+        elif whole or name in exported:
+            how = "re-export"
+        elif name not in module.loaded_names and binding.renamed:
+            how = "re-export under another name"
+        else:
+            continue  # the module's own use of the name
+        names[name] = (binding.line, how)
+    sources = [(star, line, "star import") for star, line in module.stars]
+    if module.forwards_to:
+        sources.append((module.forwards_to, module.forwards_line, "forwarded"))
+    for source, line, how in sources:
+        target = index.modules.get(source)
+        if target is None:
+            continue
+        public = target.all_names if target.all_names is not None else [
+            n for n in [*target.definitions, *offered(target, index)] if not n.startswith("_")]
+        for name in public:
+            names.setdefault(name, (line, how))
+    return names
+
+
+class _Rules:
+    """Which configured rule makes ``module.symbol`` a legacy path (the lookups built once)."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.symbols = {(r.legacy, r.symbol): r for r in rules if r.symbol is not None}
+        self.exact = {r.legacy: r for r in rules if not r.prefix and r.symbol is None}
+        self.prefixes = {r.legacy: r for r in rules if r.prefix}
+
+    def rule_for(self, module: str, symbol: str) -> Rule | None:
+        from ..config import resolve
+
+        rule = self.symbols.get((module, symbol))
+        if rule is not None:
+            return rule
+        found = resolve(module, self.exact, self.prefixes)
+        return found[1] if found else None
+
+
+def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
+                where: Callable[[str], str] = str, paths: list[str] | None = None) -> dict[str, Any]:
+    """The ``ssot-runtime/audit/v1`` document (keys may be added later, none removed)."""
+    rules = list(cfg.rules)
+    lookup = _Rules(rules)
+    reach: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for name, module in sorted(index.modules.items()):
+        for symbol, definition in module.definitions.items():
+            if definition.kind == "function" and symbol in module.warn_helpers:
+                continue
+            reach[(name, symbol)][f"{name}:{symbol}"] = {
+                "path": f"{name}:{symbol}", "how": CANONICAL, "rule": None, "file": where(module.file),
+                "line": definition.line, "via": "definition"}
+        for symbol, (line, how) in offered(module, index).items():
+            found = index.resolve(name, symbol)
+            if found is None or found == (name, symbol):
+                continue
+            rule = lookup.rule_for(name, symbol)
+            reach[found][f"{name}:{symbol}"] = {
+                "path": f"{name}:{symbol}", "how": CONFIGURED if rule else UNCONFIGURED,
+                "rule": rule.key if rule else None, "file": where(module.file), "line": line, "via": how}
+    _configured_paths(index, rules, reach, lookup)
+    objects: list[dict[str, Any]] = []
+    for (home, symbol), reached in reach.items():
+        defined = index.modules[home].definitions.get(symbol)
+        if defined is None:
+            continue
+        entries = sorted(reached.values(), key=lambda p: ({CANONICAL: 0, CONFIGURED: 1}.get(p["how"], 2), p["path"]))
+        objects.append({"object": f"{home}:{symbol}", "name": symbol, "kind": defined.kind,
+                        "file": where(index.modules[home].file), "line": defined.line,
+                        "import_paths_count": len(entries), "import_paths": entries})
+    objects.sort(key=lambda o: (-o["import_paths_count"], o["object"]))
+    by_path = {o["object"]: o for o in objects}
+    duplicates = _duplicates(index, by_path, where)
+    unconfigured = [{**p, "object": o["object"]} for o in objects for p in o["import_paths"]
+                    if p["how"] == UNCONFIGURED]
+    unused = _unused(index, rules, agg, where) if agg is not None else None
+    loaded_twice = _loaded_twice(agg, where) if agg is not None else None
+    return {
+        "schema": SCHEMA,
+        "sources": {"paths": list(paths or ()), "files": index.files, "config": cfg.source,
+                    "rules": len(rules)},
+        "totals": {"objects": len(objects), "import_paths": sum(o["import_paths_count"] for o in objects),
+                   "objects_with_several_paths": sum(1 for o in objects if o["import_paths_count"] > 1),
+                   "duplicates": len(duplicates), "unconfigured": len(unconfigured),
+                   "loaded_twice": None if loaded_twice is None else len(loaded_twice),
+                   "unused": None if unused is None else len(unused["legacy_paths"])},
+        "objects": objects,
+        "duplicates": duplicates,
+        "unconfigured": unconfigured,
+        "loaded_twice": loaded_twice,
+        "unused": unused,
+    }
+
+
+def _configured_paths(index: Index, rules: list[Rule], reach: dict[tuple[str, str], dict[str, dict[str, Any]]],
+                      lookup: _Rules) -> None:
+    """Legacy paths of the configuration that no file in the tree spells (their modules are gone)."""
+    for rule in rules:
+        if rule.symbol is not None:
+            found = index.resolve(rule.target, rule.target_symbol or "")
+            if found is not None:
+                path = f"{rule.legacy}:{rule.symbol}"
+                reach[found].setdefault(path, {"path": path, "how": CONFIGURED, "rule": rule.key, "file": None,
+                                               "line": None, "via": "rule"})
+            continue
+        targets = [(rule.target, rule.legacy)]
+        if rule.prefix:
+            targets = [(n, rule.legacy + n[len(rule.target):]) for n in index.modules
+                       if n == rule.target or n.startswith(rule.target + ".")]
+        for target, legacy in targets:
+            module = index.modules.get(target)
+            if module is None or legacy in index.modules:
+                continue  # a legacy module still on disk spells its own paths
+            for symbol in [*module.definitions, *offered(module, index)]:
+                if symbol.startswith("_") or (legacy, symbol) in lookup.symbols:
+                    continue
+                found = index.resolve(target, symbol)
+                if found is not None:
+                    path = f"{legacy}:{symbol}"
+                    reach[found].setdefault(path, {"path": path, "how": CONFIGURED, "rule": rule.key, "file": None,
+                                                   "line": None, "via": "rule"})
+
+
+def _duplicates(index: Index, by_path: dict[str, dict[str, Any]], where: Callable[[str], str]
+                ) -> list[dict[str, Any]]:
+    by_name: dict[str, list[Any]] = defaultdict(list)
+    for _name, module in sorted(index.modules.items()):
+        for symbol, definition in module.definitions.items():
+            if symbol.startswith("__") or (definition.kind == "function" and symbol in module.warn_helpers):
+                continue
+            by_name[symbol].append(definition)
+    result = []
+    for name, definitions in sorted(by_name.items()):
+        if len(definitions) < 2:
+            continue
+        kinds = sorted({d.kind for d in definitions})
+        result.append({
+            "name": name,
+            "kind": kinds[0] if len(kinds) == 1 else "mixed",
+            "definitions": [{"object": f"{d.module}:{name}", "kind": d.kind,
+                             "file": where(index.modules[d.module].file), "line": d.line,
+                             "import_paths_count": by_path.get(f"{d.module}:{name}", {}).get("import_paths_count", 1)}
+                            for d in definitions],
+            "differences": differences(definitions),
+        })
+    return result
+
+
+def _uses_of(rule: Rule, agg: Aggregate) -> int:
+    total = 0
+    for site in agg.sites.values():
+        if rule.prefix:
+            hit = site.legacy == rule.legacy or site.legacy.startswith(rule.legacy + ".")
+        elif rule.symbol is not None:
+            hit = site.legacy == rule.legacy and site.symbol == rule.symbol
+        else:
+            hit = site.legacy == rule.legacy
+        if hit:
+            total += site.uses
+    return total
+
+
+def _unused(index: Index, rules: list[Rule], agg: Aggregate, where: Callable[[str], str]) -> dict[str, Any]:
+    from ..traces.coverage import coverage
+
+    cov = coverage(agg)
+    evidence = {"processes": cov["processes"], "start": cov["start"], "end": cov["end"]}
+    if not cov["processes"]:
+        return {"evidence": evidence, "legacy_paths": [],
+                "note": "no process evidence in the traces: nothing can be called unused"}
+    paths = []
+    for rule in rules:
+        if _uses_of(rule, agg):
+            continue
+        module = index.modules.get(rule.legacy)
+        paths.append({"rule": rule.key, "legacy": rule.legacy, "symbol": rule.symbol, "mode": rule.mode,
+                      "file": where(module.file) if module is not None else None, "uses": 0})
+    return {"evidence": evidence, "legacy_paths": paths, "note": None}
+
+
+def _loaded_twice(agg: Aggregate, where: Callable[[str], str]) -> list[dict[str, Any]]:
+    found = getattr(agg, "loaded_twice", None) or {}
+    return [{"file": where(file), "modules": sorted(entry["modules"]), "processes": len(entry["processes"]),
+             "classes": sorted(entry.get("classes", ()))}
+            for file, entry in sorted(found.items())]
+
+
+# -- rendering ----------------------------------------------------------------------------------------
+
+def render_json(audit: dict[str, Any]) -> str:
+    return json.dumps(audit, indent=2) + "\n"
+
+
+def _plural(count: int, word: str) -> str:
+    from ..traces.coverage import plural
+
+    return str(plural(count, word))
+
+
+def headline(audit: dict[str, Any]) -> str:
+    t = audit["totals"]
+    parts = [f"{_plural(t['objects'], 'object')} reached by {_plural(t['import_paths'], 'import path')}",
+             _plural(t["duplicates"], "duplicate name"), f"{t['unconfigured']} unconfigured re-export"
+             + ("s" if t["unconfigured"] != 1 else "")]
+    if t["loaded_twice"] is not None:
+        parts.append(f"{_plural(t['loaded_twice'], 'file')} loaded under two names")
+    if t["unused"] is not None:
+        parts.append(f"{t['unused']} configured legacy path{'s' if t['unused'] != 1 else ''} unused")
+    return ", ".join(parts)
+
+
+def _object_line(obj: dict[str, Any]) -> str:
+    return f"{obj['name']}: {_plural(obj['import_paths_count'], 'import path')} -> 1 object ({obj['object']})"
+
+
+def _difference_text(diff: dict[str, Any]) -> str:
+    return "; ".join(f"{module}: {text if text is not None else '(missing)'}" for module, text in diff["in"].items())
+
+
+def _evidence_text(unused: dict[str, Any]) -> str:
+    ev = unused["evidence"]
+    if not ev["processes"]:
+        return str(unused["note"])
+    return f"no use in {_plural(ev['processes'], 'process')}, {ev['start']} - {ev['end']}"
+
+
+def _cell(text: str) -> str:
+    """Code in a Markdown table cell: a ``|`` (``str | None``) would end the cell."""
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
+    lines = ["# Consolidation audit\n", f"{headline(audit)}.\n", "## Import paths per object\n"]
+    shown = [o for o in audit["objects"] if all_objects or o["import_paths_count"] > 1]
+    if not shown:
+        lines.append("Every object has one import path.\n")
+    for obj in shown:
+        lines.append(f"### `{obj['name']}`: {_plural(obj['import_paths_count'], 'import path')} -> 1 object\n")
+        lines.append(f"Defined at `{obj['file']}:{obj['line']}` as `{obj['object']}`.\n")
+        lines.append("| import path | how | rule | where |\n|---|---|---|---|")
+        for p in obj["import_paths"]:
+            at = f"`{p['file']}:{p['line']}`" if p["file"] else "(configuration)"
+            rule = f"`{p['rule']}`" if p["rule"] else "-"
+            lines.append(f"| `{p['path']}` | {p['how']} ({p['via']}) | {rule} | {at} |")
+        lines.append("")
+    lines.append("## Duplicates\n")
+    if not audit["duplicates"]:
+        lines.append("No name is defined in more than one module.\n")
+    for dup in audit["duplicates"]:
+        lines.append(f"### `{dup['name']}` ({dup['kind']}): {_plural(len(dup['definitions']), 'definition')}\n")
+        for d in dup["definitions"]:
+            lines.append(f"- `{d['object']}` at `{d['file']}:{d['line']}` "
+                         f"({_plural(d['import_paths_count'], 'import path')})")
+        lines.append("")
+        if dup["differences"]:
+            modules = [d["object"].partition(":")[0] for d in dup["definitions"]]
+            lines.append("| member | " + " | ".join(f"`{m}`" for m in modules) + " |")
+            lines.append("|---|" + "---|" * len(modules))
+            for diff in dup["differences"]:
+                cells = [_cell(str(diff["in"][m])) if diff["in"].get(m) is not None else "(missing)" for m in modules]
+                lines.append(f"| `{diff['member']}` | " + " | ".join(cells) + " |")
+            lines.append("")
+        else:
+            lines.append("Their public interfaces are the same.\n")
+    lines.append("## Re-exports in no rule\n")
+    if not audit["unconfigured"]:
+        lines.append("None.\n")
+    for p in audit["unconfigured"]:
+        lines.append(f"- `{p['path']}` -> `{p['object']}` ({p['via']}, `{p['file']}:{p['line']}`)")
+    if audit["unconfigured"]:
+        lines.append("")
+    if audit["loaded_twice"] is not None:
+        lines.append("## One file loaded under two module names\n")
+        for entry in audit["loaded_twice"] or []:
+            lines.append(f"- `{entry['file']}` as {', '.join(f'`{m}`' for m in entry['modules'])} "
+                         f"({_plural(entry['processes'], 'process')})")
+        lines.append("None seen.\n" if not audit["loaded_twice"] else "")
+    if audit["unused"] is not None:
+        lines.append("## Configured legacy paths without use: ready to delete\n")
+        lines.append(f"Evidence: {_evidence_text(audit['unused'])}.\n")
+        for p in audit["unused"]["legacy_paths"]:
+            lines.append(f"- `{p['rule']}`" + (f" (`{p['file']}`)" if p["file"] else ""))
+        if audit["unused"]["legacy_paths"]:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+_HEADER = ["section", "name", "path", "how", "rule", "file", "line", "detail"]
+
+
+def render_csv(audit: dict[str, Any]) -> str:
+    """One row per import path, per duplicate definition, per file loaded twice, per unused path."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(_HEADER)
+    for obj in audit["objects"]:
+        for p in obj["import_paths"]:
+            writer.writerow(["import_path", obj["object"], p["path"], p["how"], p["rule"] or "", p["file"] or "",
+                             p["line"] or "", p["via"]])
+    for dup in audit["duplicates"]:
+        for d in dup["definitions"]:
+            detail = "; ".join(f"{x['member']}: {_difference_text(x)}" for x in dup["differences"])
+            writer.writerow(["duplicate", dup["name"], d["object"], d["kind"], "", d["file"], d["line"], detail])
+    for entry in audit["loaded_twice"] or []:
+        writer.writerow(["loaded_twice", entry["file"], " ".join(entry["modules"]), "", "", entry["file"], "",
+                         f"{entry['processes']} processes"])
+    if audit["unused"] is not None:
+        for p in audit["unused"]["legacy_paths"]:
+            writer.writerow(["unused", p["legacy"], p["rule"], p["mode"] or "", p["rule"], p["file"] or "", "",
+                             _evidence_text(audit["unused"])])
+    return out.getvalue()
+
+
+def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: bool = False) -> str:
+    """Rich tables; plain text when not on a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
+    console.print(headline(audit))
+    for obj in audit["objects"]:
+        if not all_objects and obj["import_paths_count"] < 2:
+            continue
+        table = Table(title=_object_line(obj), title_justify="left")
+        for column in ("import path", "how", "rule", "where"):
+            table.add_column(column)
+        for p in obj["import_paths"]:
+            table.add_row(p["path"], f"{p['how']} ({p['via']})", p["rule"] or "-",
+                          f"{p['file']}:{p['line']}" if p["file"] else "(configuration)")
+        console.print(table)
+    for dup in audit["duplicates"]:
+        table = Table(title=f"duplicate {dup['kind']} {dup['name']}: "
+                            + ", ".join(f"{d['object']} ({d['file']}:{d['line']})" for d in dup["definitions"]),
+                      title_justify="left")
+        modules = [d["object"].partition(":")[0] for d in dup["definitions"]]
+        table.add_column("member")
+        for module in modules:
+            table.add_column(module)
+        for diff in dup["differences"]:
+            table.add_row(diff["member"], *[diff["in"].get(m) or "(missing)" for m in modules])
+        if not dup["differences"]:
+            table.add_row("(same public interface)", *["" for _ in modules])
+        console.print(table)
+    if audit["unconfigured"]:
+        table = Table(title="re-exports in no rule", title_justify="left")
+        for column in ("import path", "object", "how", "where"):
+            table.add_column(column)
+        for p in audit["unconfigured"]:
+            table.add_row(p["path"], p["object"], p["via"], f"{p['file']}:{p['line']}")
+        console.print(table)
+    for entry in audit["loaded_twice"] or []:
+        console.print(f"loaded under two names: {entry['file']} as {', '.join(entry['modules'])} "
+                      f"({_plural(entry['processes'], 'process')})")
+    if audit["unused"] is not None:
+        console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):")
+        for p in audit["unused"]["legacy_paths"]:
+            console.print(f"  {p['rule']}" + (f"  ({p['file']})" if p["file"] else ""))
+    return buffer.getvalue()
+
+
+# -- the ratchet: check --audit -----------------------------------------------------------------------
+
+def baseline_section(audit: dict[str, Any]) -> dict[str, Any]:
+    """What a baseline allows of the audit: the duplicates (name -> modules) and the unconfigured re-exports."""
+    return {
+        "duplicates": {dup["name"]: sorted(d["object"].partition(":")[0] for d in dup["definitions"])
+                       for dup in audit["duplicates"]},
+        "unconfigured": sorted({p["path"] for p in audit["unconfigured"]}),
+    }
+
+
+def check_baseline(audit: dict[str, Any], allowed: dict[str, Any] | None) -> tuple[list[str], list[str]]:
+    """``(offending, gone)``: a duplicate or an unconfigured re-export the baseline does not allow fails.
+
+    A duplicate is new when its name is not in the baseline or a module defines it that the
+    baseline does not list for it. Without an audit section in the baseline nothing is allowed.
+    """
+    allowed = allowed or {}
+    known_dups: dict[str, list[str]] = allowed.get("duplicates") or {}
+    known_paths = set(allowed.get("unconfigured") or ())
+    offending: list[str] = []
+    for dup in audit["duplicates"]:
+        known = set(known_dups.get(dup["name"], ()))
+        for d in dup["definitions"]:
+            module = d["object"].partition(":")[0]
+            if module in known:
+                continue
+            others = ", ".join(o["object"] for o in dup["definitions"] if o is not d)
+            why = "new duplicate" if dup["name"] not in known_dups else "new definition of a duplicate"
+            offending.append(f"{d['file']}:{d['line']}: {why}: {dup['kind']} {d['object']}, also defined as {others}")
+    seen_paths = set()
+    for p in audit["unconfigured"]:
+        seen_paths.add(p["path"])
+        if p["path"] not in known_paths:
+            offending.append(f"{p['file']}:{p['line']}: new unconfigured re-export: {p['path']} -> {p['object']} "
+                             f"({p['via']}); add a rule for it, or allow it with --write-baseline")
+    gone = [f"duplicate {name}" for name in sorted(known_dups)
+            if name not in {d["name"] for d in audit["duplicates"]}]
+    gone += [f"unconfigured re-export {path}" for path in sorted(known_paths - seen_paths)]
+    return offending, gone

@@ -73,14 +73,18 @@ class Prometheus:
 
 
 @contextlib.contextmanager
-def running(folder: Path, prefix: str = "", extra: Iterable[str] = (), tls: bool = False) -> Iterator[Prometheus]:
+def running(folder: Path, prefix: str = "", extra: Iterable[str] = (), tls: bool = False,
+            out_of_order: str | None = None) -> Iterator[Prometheus]:
     """Prometheus on 127.0.0.1 with its storage in ``folder``; stopped (the whole group) at the end.
 
-    ``tls``: HTTPS only, with a self-signed certificate for 127.0.0.1 made by ``openssl``."""
+    ``tls``: HTTPS only, with a self-signed certificate for 127.0.0.1 made by ``openssl``.
+    ``out_of_order``: a TSDB window (``40d``) in which samples older than the newest are taken,
+    so that a history of many days can be written series by series."""
     assert BINARY, "prometheus is not installed (apt-get install prometheus; .ci/run does it)"
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "prometheus.yml"
-    config.write_text("global:\n  scrape_interval: 1h\n")  # nothing scraped: only remote write
+    config.write_text("global:\n  scrape_interval: 1h\n"  # nothing scraped: only remote write
+                      + (f"storage:\n  tsdb:\n    out_of_order_time_window: {out_of_order}\n" if out_of_order else ""))
     port = free_port()
     log = folder / "prometheus.log"
     command = [BINARY, f"--config.file={config}", f"--storage.tsdb.path={folder / 'data'}",

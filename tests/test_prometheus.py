@@ -395,10 +395,57 @@ def test_legacy_globs_become_the_same_regexes(pattern: str) -> None:
         [n for n in names if fnmatch.fnmatchcase(n, pattern)]
 
 
-def test_by_and_html_are_refused_for_a_store(fake_store: Any) -> None:
-    """The burn-down counts each point in its own time window: from files only in this release."""
-    for args in (["--by", "day"], ["--format", "html", "--output", "page.html"]):
-        message = one_error("--source", fake_store.source, *args)
-        assert message == "--by and --format html count each point in its own time window: this release reads " \
-                          "those from trace files only, not from a store"
-    assert fake_store.seen == []
+def test_by_day_from_the_store_is_the_files_series_bucket_by_bucket(tmp_path: Path) -> None:
+    """30 days of several services written as the Collector would: the same uses per day and per
+    path, the same processes per day, as the files give; a window cut by --since and --until too."""
+    from .history import write_history
+
+    folder = tmp_path / "traces"
+    write_history(folder, days=30)
+    with running(tmp_path / "prometheus", out_of_order="60d") as store:
+        store.write(collector_series(sorted(folder.glob("*.metrics.jsonl"))))
+        for window in ([], ["--since", "2026-11-10T00:00:00Z", "--until", "2026-11-20T12:00:00Z"]):
+            from_files = series_doc(str(folder), *window)
+            from_store = series_doc("--source", store.source, *window)
+            assert from_store["buckets"] == from_files["buckets"]
+            assert len(from_files["buckets"]) == (30 if not window else 11)
+            assert from_store["total"] == from_files["total"]
+            assert {p["legacy"]: p["uses"] for p in from_store["legacy_paths"]} == \
+                {p["legacy"]: p["uses"] for p in from_files["legacy_paths"]}
+        manager = next(p for p in series_doc("--source", store.source)["legacy_paths"]
+                       if p["legacy"] == "app.ws.manager")
+        assert manager["uses"][20:] == [0] * 10 and manager["uses"][19] == 6  # reaches zero on day 20
+        page = tmp_path / "page.html"
+        result = invoke("report", "--source", store.source, "--format", "html", "--output", str(page))
+        assert result.exit_code == 0, result.output
+        assert page.read_text().count('class="pt"') >= 30
+
+
+def series_doc(*args: str) -> dict[str, Any]:
+    result = invoke("report", *args, "--by", "day", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_a_series_growth_by_growth_and_sums_that_disagree_are_refused() -> None:
+    """Each sample's growth since the previous one (a drop counts again from zero; before --since is
+    the base); a path whose samples and the store's sum differ is refused, not shown."""
+    from ssot_runtime.traces import store_series
+    from ssot_runtime.traces.prometheus import PrometheusError
+    from ssot_runtime.traces.timeline import HOUR_NS, Timeline
+
+    hour_ms = HOUR_NS // 1_000_000
+    timeline = Timeline()
+    samples = [(1 * hour_ms, 3), (2 * hour_ms, 5), (3 * hour_ms, 2), (4 * hour_ms, 2)]
+    assert store_series._add_growth(timeline, "old.mod", samples, None, 0) == 3 + 2 + 2
+    assert timeline.hours == {("old.mod", 1, 1): 3, ("old.mod", 1, 2): 2, ("old.mod", 2, 3): 2}
+    since = Timeline()
+    assert store_series._add_growth(since, "old.mod", [(hour_ms, 3), (2 * hour_ms, 5), (5 * hour_ms, 9)],
+                                    2 * hour_ms, 0) == 2 + 4
+    assert since.hours == {("old.mod", 1, 2): 2, ("old.mod", 2, 5): 4}
+    started = Timeline()  # the first growth runs from the process's start
+    store_series._add_growth(started, "old.mod", [(3 * hour_ms, 4)], None, HOUR_NS)
+    assert started.hours == {("old.mod", 1, 3): 4}
+    store_series.agree({"old.mod": 7}, {"old.mod": 7}, "prometheus+http://x")
+    with pytest.raises(PrometheusError, match=r"old\.mod: its samples add up to 6 uses and the store's sum to 7"):
+        store_series.agree({"old.mod": 7}, {"old.mod": 6}, "prometheus+http://x")

@@ -302,7 +302,7 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
                    f'<td>{limit}</td>'
                    f'<td>{spark(line["uses"])}</td></tr>')
         quiet = ""
-        if line["last_use"] is not None and line["uses"] and not line["uses"][-1]:
+        if line["last_use"] is not None and line["uses"] and not line["uses"][-1] and path["last_seen"]:
             count, span = quiet_since(agg, _parse_iso(path["last_seen"]))
             if count:
                 quiet = (f'<p class="quiet">Last use {_E(path["last_seen"][:16].replace("T", " "))} UTC; since then '

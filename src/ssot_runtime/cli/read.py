@@ -97,9 +97,10 @@ def read_traces(sources: list[str] | None, filters: Filters | None = None, *, st
         if len(stores) > 1 or len(sources or ()) + bool(store) > 1:
             raise OptionError("a store is read alone: give one --source URL, or trace files, not both "
                               "(the same uses would be counted twice)")
-        if timeline is not None:
-            raise OptionError("--by and --format html count each point in its own time window: this release "
-                              "reads those from trace files only, not from a store")
+        if timeline is not None:  # the uses over time: each series' samples, growth by growth
+            from ..traces import store_series
+
+            return store_series.read(stores[0], filters or read.Filters(), timeline, token_env=token_env)
         from ..traces import prometheus
 
         return prometheus.read(stores[0], filters or read.Filters(), token_env=token_env)

@@ -138,12 +138,14 @@ def test_unused_legacy_paths_with_their_evidence(project: Path) -> None:
     unused = doc["unused"]
     assert unused["evidence"]["processes"] == 1 and unused["evidence"]["start"] <= unused["evidence"]["end"]
     # main.py uses every shim but app.ws.swapped (and reads no attr.WebSocketManager, which is no rule)
-    assert [(p["rule"], p["file"]) for p in unused["legacy_paths"]] == [("app.ws.swapped", "app/ws/swapped.py")]
+    assert [(p["rule"], p["file"], p["mode"]) for p in unused["legacy_paths"]] == [
+        ("app.ws.swapped", "app/ws/swapped.py", "redirect")]
+    assert unused["undecided"] == []
     markdown = runner.invoke(app, ["audit", "app", "--traces", "traces", "--format", "markdown"]).stdout
     assert "## Configured legacy paths without use: ready to delete\n\nEvidence: no use in 1 process, " in markdown
     (project / "empty").mkdir()
     nothing = audit_json("app", "--traces", "empty")["unused"]
-    assert nothing == {"evidence": {"processes": 0, "start": None, "end": None}, "legacy_paths": [],
+    assert nothing == {"evidence": {"processes": 0, "start": None, "end": None}, "legacy_paths": [], "undecided": [],
                        "note": "no process evidence in the traces: nothing can be called unused"}
 
 
@@ -259,3 +261,81 @@ def test_the_pytest_plugin_notes_it_too(project: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert [e["file"] for e in audit_json("app", "--traces", "session")["loaded_twice"]] == [
         "app/ws/__init__.py", "app/ws/websocket_manager.py"]
+
+
+# -- the new-user review: a "ready to delete" verdict is never wrong ---------------------------------
+
+def corrupt_the_uses_line(project: Path, traces: str) -> Path:
+    """The metrics file's first line (the uses) cut short; its evidence line kept."""
+    metrics = next((project / traces).glob("*.metrics.jsonl"))
+    lines = metrics.read_text().splitlines(keepends=True)
+    assert "ssot.legacy.uses" in lines[0] and "ssot.legacy.uses" not in "".join(lines[1:])
+    metrics.write_text(lines[0][: len(lines[0]) // 2] + "\n" + "".join(lines[1:]))
+    return metrics
+
+
+def test_audit_refuses_the_unused_verdict_from_traces_that_did_not_parse(project: Path) -> None:
+    run_main(project, "traces")
+    metrics = corrupt_the_uses_line(project, "traces")
+    for fmt in ("table", "json", "markdown", "csv"):
+        result = runner.invoke(app, ["audit", "app", "--traces", "traces", "--format", fmt])
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1 and f"traces/{metrics.name}:1; the uses it held are unknown" \
+            in result.stderr
+        assert result.stderr.startswith("ssot-runtime: error: audit: skipped 1 line that is not OTLP/JSON: ")
+    # the document built from such data makes no claim either
+    from ssot_runtime.traces.read import Filters, read
+
+    doc = build_audit(build_index(["app"]), load_config("ssot-runtime.toml"), agg=read(["traces"], Filters()))
+    assert doc["unused"]["legacy_paths"] == [] and f"(the first: traces/{metrics.name}:1)" in doc["unused"]["note"]
+    # without --traces the audit still answers
+    assert runner.invoke(app, ["audit", "app"]).exit_code == 0
+
+
+def test_the_html_report_says_why_it_calls_nothing_unused_when_lines_were_skipped(project: Path) -> None:
+    run_main(project, "traces")
+    corrupt_the_uses_line(project, "traces")
+    result = runner.invoke(app, ["report", "traces", "--format", "html", "--output", "report.html"])
+    assert result.exit_code == 0, result.output
+    page = (project / "report.html").read_text()
+    assert "no use in" not in page
+    assert "1 line of the traces did not parse" in page
+
+
+def test_an_observe_rule_for_a_module_that_replaces_itself_is_never_ready_to_delete(project: Path) -> None:
+    config = project / "ssot-runtime.toml"
+    config.write_text(config.read_text().replace('"app.ws.swapped" = { to = "app.ws.websocket_manager", '
+                                                 'mode = "redirect" }', '"app.ws.swapped" = { to = '
+                                                 '"app.ws.websocket_manager", mode = "observe" }'))
+    run_main(project, "traces")
+    unused = audit_json("app", "--traces", "traces")["unused"]
+    assert unused["legacy_paths"] == []
+    assert [(p["rule"], p["mode"], p["reason"]) for p in unused["undecided"]] == [
+        ("app.ws.swapped", "observe", "observe mode cannot see the uses of a module that replaces itself in "
+         "sys.modules (app/ws/swapped.py:5): run it in redirect mode to count them")]
+    markdown = runner.invoke(app, ["audit", "app", "--traces", "traces", "--format", "markdown"]).stdout
+    assert "- `app.ws.swapped` (mode observe): not decided: observe mode cannot see" in markdown
+
+
+def test_an_unused_path_says_what_can_go_and_its_real_mode(project: Path) -> None:
+    config = project / "ssot-runtime.toml"
+    config.write_text(config.read_text() + '"app.ws.protocols:Unused" = "app.ws.protocols:ManagerProtocol"\n')
+    (project / "app" / "ws" / "protocols.py").write_text(
+        (project / "app" / "ws" / "protocols.py").read_text() + "\n\nUnused = ManagerProtocol\n")
+    run_main(project, "traces")
+    doc = audit_json("app", "--traces", "traces")
+    paths = {p["rule"]: p for p in doc["unused"]["legacy_paths"]}
+    assert set(paths) == {"app.ws.swapped", "app.ws.protocols:Unused"}
+    live = paths["app.ws.protocols:Unused"]
+    line = (project / "app" / "ws" / "protocols.py").read_text().splitlines().index("Unused = ManagerProtocol") + 1
+    assert (live["mode"], live["file"], live["line"]) == ("redirect", "app/ws/protocols.py", line)
+    assert live["remove"] == f"the rule and the alias line at app/ws/protocols.py:{line} can go (the module stays)"
+    assert paths["app.ws.swapped"]["remove"] == "the rule and app/ws/swapped.py can go"
+    rows = [r for r in csv.reader(io.StringIO(runner.invoke(
+        app, ["audit", "app", "--traces", "traces", "--format", "csv"]).stdout)) if r[0] == "unused"]
+    assert sorted((r[2], r[3]) for r in rows) == [("app.ws.protocols:Unused", "redirect"),
+                                                  ("app.ws.swapped", "redirect")]
+    table = runner.invoke(app, ["audit", "app", "--traces", "traces"]).stdout
+    assert f"app.ws.protocols:Unused (mode redirect): the rule and the alias line at " \
+           f"app/ws/protocols.py:{line} can go" in table

@@ -37,7 +37,7 @@ EXPECTED = {
     ("app.ws.lazy", "app.ws.websocket_manager", "observe", "app/ws/lazy.py", 9),
     ("app.ws.manager", "app.ws.websocket_manager", "observe", "app/ws/manager.py", 5),
     ("app.ws.star", "app.ws.websocket_manager", "observe", "app/ws/star.py", 1),
-    ("app.ws.swapped", "app.ws.websocket_manager", "observe", "app/ws/swapped.py", 5),
+    ("app.ws.swapped", "app.ws.websocket_manager", "redirect", "app/ws/swapped.py", 5),  # a pure alias
     ("app.ws.unified_manager_compat", "app.ws.websocket_manager", "observe", "app/ws/unified_manager_compat.py", 3),
     ("app.ws.unified_manager_compat:UnifiedWebSocketManager", "app.ws.websocket_manager:WebSocketManager", "observe",
      "app/ws/unified_manager_compat.py", 3),
@@ -398,3 +398,14 @@ def test_forwarding_lines_make_a_shim_and_logic_never_gets_a_rule(lines: list[st
         assert module_rules == []  # logic beyond forwarding: no module rule, ever
         refused = warns or (not logic.startswith("def") and (star or logic.startswith("if")))
         assert [r.module for r in found.refused] == (["old"] if refused else [])
+
+
+# -- the new-user review ------------------------------------------------------------------------------
+
+def test_a_module_that_replaces_itself_is_written_in_redirect_mode_and_the_comment_says_why() -> None:
+    found = discover([str(FIXTURE / "app")])
+    swapped = next(r for r in found.rules if r.key == "app.ws.swapped")
+    text = swapped.toml(relative)
+    assert text.endswith('"app.ws.swapped" = { to = "app.ws.websocket_manager", mode = "redirect" }\n')
+    assert "redirect mode: a module that replaces itself in sys.modules is a pure alias of its target " \
+           "(the same objects), and observe mode cannot see its uses" in text

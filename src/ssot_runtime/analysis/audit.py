@@ -123,7 +123,7 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
     duplicates = _duplicates(index, by_path, where)
     unconfigured = [{**p, "object": o["object"]} for o in objects for p in o["import_paths"]
                     if p["how"] == UNCONFIGURED]
-    unused = _unused(index, rules, agg, where) if agg is not None else None
+    unused = _unused(index, cfg, agg, where) if agg is not None else None
     loaded_twice = _loaded_twice(agg, where) if agg is not None else None
     return {
         "schema": SCHEMA,
@@ -210,22 +210,73 @@ def _uses_of(rule: Rule, agg: Aggregate) -> int:
     return total
 
 
-def _unused(index: Index, rules: list[Rule], agg: Aggregate, where: Callable[[str], str]) -> dict[str, Any]:
+def _unused(index: Index, cfg: Config, agg: Aggregate, where: Callable[[str], str]) -> dict[str, Any]:
+    """The rules no use reached, each with what can go; ``undecided``: the rules whose uses could not be seen.
+
+    No verdict at all when a line of the traces did not parse (the uses it held are unknown) or
+    when no process left evidence.
+    """
     from ..traces.coverage import coverage
 
     cov = coverage(agg)
     evidence = {"processes": cov["processes"], "start": cov["start"], "end": cov["end"]}
+    skipped = list(getattr(agg, "skipped", None) or ())
+    if skipped:
+        path, line, _why = skipped[0]
+        count = len(skipped)
+        return {"evidence": evidence, "legacy_paths": [], "undecided": [],
+                "note": f"{count} line{'s' if count != 1 else ''} of the traces did not parse (the first: "
+                        f"{path}:{line}): the uses {'they' if count != 1 else 'it'} held are unknown, so nothing "
+                        "can be called unused"}
     if not cov["processes"]:
-        return {"evidence": evidence, "legacy_paths": [],
+        return {"evidence": evidence, "legacy_paths": [], "undecided": [],
                 "note": "no process evidence in the traces: nothing can be called unused"}
-    paths = []
-    for rule in rules:
+    paths, undecided = [], []
+    for rule in cfg.rules:
         if _uses_of(rule, agg):
             continue
+        mode = cfg.rule_mode(rule)
         module = index.modules.get(rule.legacy)
-        paths.append({"rule": rule.key, "legacy": rule.legacy, "symbol": rule.symbol, "mode": rule.mode,
-                      "file": where(module.file) if module is not None else None, "uses": 0})
-    return {"evidence": evidence, "legacy_paths": paths, "note": None}
+        entry: dict[str, Any] = {"rule": rule.key, "legacy": rule.legacy, "symbol": rule.symbol, "mode": mode,
+                                 "file": where(module.file) if module is not None else None, "line": None,
+                                 "uses": 0}
+        blind = _unseen(index, rule, mode)
+        if blind is not None:
+            undecided.append({**entry, "reason": f"observe mode cannot see the uses of a module that replaces "
+                                                 f"itself in sys.modules ({where(blind.file)}:{blind.forwards_line}):"
+                                                 " run it in redirect mode to count them"})
+            continue
+        entry["line"], entry["remove"] = _what_can_go(rule, module, where)
+        paths.append(entry)
+    return {"evidence": evidence, "legacy_paths": paths, "undecided": undecided, "note": None}
+
+
+def _unseen(index: Index, rule: Rule, mode: str) -> Module | None:
+    """The module on disk whose uses a rule in observe mode cannot see: one that replaces itself."""
+    if mode != "observe":
+        return None
+    for name, module in sorted(index.modules.items()):
+        under = name == rule.legacy or (rule.prefix and name.startswith(rule.legacy + "."))
+        if under and module.replaces_itself:
+            return module
+    return None
+
+
+def _what_can_go(rule: Rule, module: Module | None, where: Callable[[str], str]) -> tuple[int | None, str]:
+    """``(line, text)``: what deleting an unused legacy path means, in the tree as it is."""
+    if module is None:
+        return None, "the rule can go (no file of the legacy path is in the tree)"
+    if rule.symbol is not None:
+        binding = module.bindings.get(rule.symbol)
+        if binding is not None and not module.shim:
+            return binding.line, f"the rule and the alias line at {where(module.file)}:{binding.line} can go " \
+                                 "(the module stays)"
+        if binding is not None:
+            return binding.line, f"the rule and the line at {where(module.file)}:{binding.line} can go"
+        return None, f"the rule can go ({rule.legacy} has no line for {rule.symbol})"
+    if module.shim or rule.prefix:
+        return None, f"the rule and {where(module.file)} can go"
+    return None, f"the rule can go ({where(module.file)} has code of its own: it stays)"
 
 
 def _loaded_twice(agg: Aggregate, where: Callable[[str], str]) -> list[dict[str, Any]]:
@@ -329,8 +380,12 @@ def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
         lines.append("## Configured legacy paths without use: ready to delete\n")
         lines.append(f"Evidence: {_evidence_text(audit['unused'])}.\n")
         for p in audit["unused"]["legacy_paths"]:
-            lines.append(f"- `{p['rule']}`" + (f" (`{p['file']}`)" if p["file"] else ""))
+            lines.append(f"- `{p['rule']}` (mode {p['mode']}): {p['remove']}")
         if audit["unused"]["legacy_paths"]:
+            lines.append("")
+        for p in audit["unused"].get("undecided") or ():
+            lines.append(f"- `{p['rule']}` (mode {p['mode']}): not decided: {p['reason']}")
+        if audit["unused"].get("undecided"):
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -356,8 +411,11 @@ def render_csv(audit: dict[str, Any]) -> str:
                          f"{entry['processes']} processes"])
     if audit["unused"] is not None:
         for p in audit["unused"]["legacy_paths"]:
-            writer.writerow(["unused", p["legacy"], p["rule"], p["mode"] or "", p["rule"], p["file"] or "", "",
-                             _evidence_text(audit["unused"])])
+            writer.writerow(["unused", p["legacy"], p["rule"], p["mode"], p["rule"], p["file"] or "", p["line"] or "",
+                             f"{_evidence_text(audit['unused'])}: {p['remove']}"])
+        for p in audit["unused"].get("undecided") or ():
+            writer.writerow(["undecided", p["legacy"], p["rule"], p["mode"], p["rule"], p["file"] or "", "",
+                             p["reason"]])
     return out.getvalue()
 
 
@@ -405,7 +463,9 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
     if audit["unused"] is not None:
         console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):")
         for p in audit["unused"]["legacy_paths"]:
-            console.print(f"  {p['rule']}" + (f"  ({p['file']})" if p["file"] else ""))
+            console.print(f"  {p['rule']} (mode {p['mode']}): {p['remove']}")
+        for p in audit["unused"].get("undecided") or ():
+            console.print(f"  {p['rule']} (mode {p['mode']}): not decided: {p['reason']}")
     return buffer.getvalue()
 
 

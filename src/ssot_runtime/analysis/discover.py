@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 OBSERVE = "observe"
+REDIRECT = "redirect"
 
 
 class DiscoverError(Exception):
@@ -222,8 +223,11 @@ def _shim_rules(module: Module, index: Index, refused: list[Refusal]) -> list[Pr
         refused.append(Refusal(module.name, module.file, _forward_line(module),
                                f"shim forwarding to {target}, which is not found"))
         return []
-    rules = [Proposal("module", module.name, target, OBSERVE, module.file, _forward_line(module, target),
-                      _describe(module))]
+    mode, why = OBSERVE, _describe(module)
+    if module.replaces_itself:  # a pure alias: the same objects; observe mode would not see its uses
+        mode, why = REDIRECT, why + "; redirect mode: a module that replaces itself in sys.modules is a pure " \
+            "alias of its target (the same objects), and observe mode cannot see its uses"
+    rules = [Proposal("module", module.name, target, mode, module.file, _forward_line(module, target), why)]
     return rules + _renames(module, index, module_rule=target)
 
 

@@ -65,6 +65,7 @@ class Module:
     read: bool = False
     forwards_to: str | None = None  # the module a shim (or its __getattr__) forwards everything to
     forwards_line: int = 0
+    replaces_itself: bool = False  # ``sys.modules[__name__] = module``: the module object is the target's
     evidence: list[str] = field(default_factory=list)  # what makes it look like a shim
     logic: list[tuple[int, str]] = field(default_factory=list)  # what it does beyond forwarding
     constants: dict[str, tuple[int, object]] = field(default_factory=dict)
@@ -436,6 +437,7 @@ class _Reader:
                 found = self._target_of(value, {})
                 if found is not None and found[1] is None:
                     m.forwards_to, m.forwards_line = found[0], node.lineno
+                    m.replaces_itself = True
                     m.evidence.append(f"sys.modules[__name__] = {found[0]} (line {node.lineno})")
                     return
             self._logic(node.lineno, "an assignment")

@@ -103,7 +103,13 @@ def audit(
     base = project_root(root, config)
     where = PathMapper([], base)
     chosen = _existing(paths) if paths else [base]
-    agg = read_traces(traces, config=config) if traces else None
+    agg = read_traces(traces, config=config, warn=False) if traces else None
+    if agg is not None and agg.skipped:  # the uses those lines held are unknown: no path can be called unused
+        from .read import skipped_message
+
+        held = "the uses they held are" if len(agg.skipped) != 1 else "the uses it held are"
+        raise CliError(f"audit: {skipped_message(agg)}; {held} unknown, so no legacy path can be called "
+                       "unused: fix the traces, or audit without --traces")
     doc = _audit.build_audit(build_index(chosen), cfg, agg=agg, where=where, paths=[where(os.path.abspath(p))
                                                                                    for p in chosen])
     if fmt == "table" and output is None and sys.stdout.isatty():

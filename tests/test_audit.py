@@ -102,7 +102,7 @@ def test_the_formats(project: Path) -> None:
     doc = audit_json("app")
     assert doc["schema"] == "ssot-runtime/audit/v1"
     assert doc["totals"] == {"objects": 7, "import_paths": 27, "objects_with_several_paths": 6, "duplicates": 2,
-                             "unconfigured": 1, "loaded_twice": None, "unused": None}
+                             "unconfigured": 1, "loaded_twice": None, "unused": None, "unread": 0}
     assert doc["unused"] is None and doc["loaded_twice"] is None  # no traces given
     table = runner.invoke(app, ["audit", "app"]).stdout
     assert table.startswith("7 objects reached by 27 import paths, 2 duplicate names, 1 unconfigured re-export\n")
@@ -156,8 +156,11 @@ def test_check_audit_ratchet(project: Path) -> None:
     assert "app/ws/__init__.py:3: new unconfigured re-export: app.ws:WebSocketManager -> " \
            "app.ws.websocket_manager:WebSocketManager (re-export); add a rule for it, or allow it with " \
            "--write-baseline" in first.stdout
-    assert "app/services/manager.py:4: new duplicate: class app.services.manager:WebSocketManager, also defined " \
-           "as app.ws.websocket_manager:WebSocketManager" in first.stdout
+    # a duplicate the baseline does not know: one finding, that cannot say which definition is the new one
+    assert "new duplicate: class WebSocketManager, defined in 2 modules the baseline does not list it for: " \
+           "app.services.manager:WebSocketManager at app/services/manager.py:4, " \
+           "app.ws.websocket_manager:WebSocketManager at app/ws/websocket_manager.py:4" in first.stdout
+    assert first.stdout.count("new duplicate") == 2 and "new definition" not in first.stdout
     written = runner.invoke(app, ["check", "traces", "--audit", "--write-baseline", "baseline.json"])
     assert written.exit_code == 0 and "2 duplicates, 1 unconfigured re-exports" in written.stdout
     assert json.loads((project / "baseline.json").read_text())["audit"] == {
@@ -180,7 +183,7 @@ def test_check_audit_ratchet(project: Path) -> None:
 def test_a_baseline_without_audit_allows_nothing() -> None:
     doc = build_audit(build_index([str(FIXTURE / "app")]), load_config(str(FIXTURE / "hand-written.toml")))
     offending, gone = check_baseline(doc, None)
-    assert len(offending) == 5 and gone == []
+    assert len(offending) == 3 and gone == []  # one per duplicate name, one re-export
     allowed = {"duplicates": {"Gone": ["x.y"]}, "unconfigured": ["x:y"]}
     assert check_baseline(doc, allowed)[1] == ["duplicate Gone", "unconfigured re-export x:y"]
 
@@ -339,3 +342,32 @@ def test_an_unused_path_says_what_can_go_and_its_real_mode(project: Path) -> Non
     table = runner.invoke(app, ["audit", "app", "--traces", "traces"]).stdout
     assert f"app.ws.protocols:Unused (mode redirect): the rule and the alias line at " \
            f"app/ws/protocols.py:{line} can go" in table
+
+
+def test_one_new_duplicate_is_one_finding_not_one_per_definition(project: Path) -> None:
+    run_main(project, "traces")
+    assert runner.invoke(app, ["check", "traces", "--audit", "--write-baseline", "baseline.json"]).exit_code == 0
+    (project / "app" / "extra.py").write_text("def format_text(text: str) -> str:\n    return text\n")
+    worse = runner.invoke(app, ["check", "traces", "--audit", "--baseline", "baseline.json"])
+    assert worse.exit_code == 1
+    found = [line for line in worse.stdout.splitlines() if line.startswith("new") or ": new" in line]
+    assert found == ["new duplicate: function format_text, defined in 2 modules the baseline does not list it for: "
+                     "app.core.interfaces:format_text at app/core/interfaces.py:16, "
+                     "app.extra:format_text at app/extra.py:1"]
+    assert "check failed: 1 audit finding beyond the baseline" in worse.stderr
+
+
+def test_a_file_that_does_not_parse_is_said_by_audit_and_fails_check_audit(project: Path) -> None:
+    run_main(project, "traces")
+    assert runner.invoke(app, ["check", "traces", "--audit", "--write-baseline", "baseline.json"]).exit_code == 0
+    (project / "app" / "broken.py").write_text("class Broken(\n")
+    result = runner.invoke(app, ["audit", "app", "--format", "json"])
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["totals"]["unread"] == 1
+    assert [(u["module"], u["file"], u["line"]) for u in doc["unread"]] == [("app.broken", "app/broken.py", 1)]
+    assert result.stderr.startswith("not read: app/broken.py:1: app.broken: does not parse: ")
+    table = runner.invoke(app, ["audit", "app"]).stdout
+    assert ", 1 file not read (they do not parse)\n" in table and "not read: app/broken.py:1: " in table
+    checked = runner.invoke(app, ["check", "traces", "--audit", "--baseline", "baseline.json"])
+    assert checked.exit_code == 1 and "app/broken.py:1: not audited: does not parse: " in checked.stdout

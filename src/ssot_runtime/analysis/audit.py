@@ -123,6 +123,8 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
     duplicates = _duplicates(index, by_path, where)
     unconfigured = [{**p, "object": o["object"]} for o in objects for p in o["import_paths"]
                     if p["how"] == UNCONFIGURED]
+    unread = [{"module": name, "file": where(module.file), "line": module.error_line, "reason": module.error}
+              for name, module in sorted(index.modules.items()) if module.error is not None]
     unused = _unused(index, cfg, agg, where) if agg is not None else None
     loaded_twice = _loaded_twice(agg, where) if agg is not None else None
     return {
@@ -133,12 +135,13 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
                    "objects_with_several_paths": sum(1 for o in objects if o["import_paths_count"] > 1),
                    "duplicates": len(duplicates), "unconfigured": len(unconfigured),
                    "loaded_twice": None if loaded_twice is None else len(loaded_twice),
-                   "unused": None if unused is None else len(unused["legacy_paths"])},
+                   "unused": None if unused is None else len(unused["legacy_paths"]), "unread": len(unread)},
         "objects": objects,
         "duplicates": duplicates,
         "unconfigured": unconfigured,
         "loaded_twice": loaded_twice,
         "unused": unused,
+        "unread": unread,
     }
 
 
@@ -307,6 +310,8 @@ def headline(audit: dict[str, Any]) -> str:
         parts.append(f"{_plural(t['loaded_twice'], 'file')} loaded under two names")
     if t["unused"] is not None:
         parts.append(f"{t['unused']} configured legacy path{'s' if t['unused'] != 1 else ''} unused")
+    if t.get("unread"):
+        parts.append(f"{_plural(t['unread'], 'file')} not read (they do not parse)")
     return ", ".join(parts)
 
 
@@ -331,7 +336,12 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
-    lines = ["# Consolidation audit\n", f"{headline(audit)}.\n", "## Import paths per object\n"]
+    lines = ["# Consolidation audit\n", f"{headline(audit)}.\n"]
+    if audit.get("unread"):
+        lines.append("## Files not read\n")
+        lines += [f"- `{u['file']}:{u['line']}`: {u['reason']}" for u in audit["unread"]]
+        lines.append("")
+    lines.append("## Import paths per object\n")
     shown = [o for o in audit["objects"] if all_objects or o["import_paths_count"] > 1]
     if not shown:
         lines.append("Every object has one import path.\n")
@@ -406,6 +416,8 @@ def render_csv(audit: dict[str, Any]) -> str:
         for d in dup["definitions"]:
             detail = "; ".join(f"{x['member']}: {_difference_text(x)}" for x in dup["differences"])
             writer.writerow(["duplicate", dup["name"], d["object"], d["kind"], "", d["file"], d["line"], detail])
+    for u in audit.get("unread") or ():
+        writer.writerow(["unread", u["module"], "", "", "", u["file"], u["line"], u["reason"]])
     for entry in audit["loaded_twice"] or []:
         writer.writerow(["loaded_twice", entry["file"], " ".join(entry["modules"]), "", "", entry["file"], "",
                          f"{entry['processes']} processes"])
@@ -427,6 +439,8 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
     buffer = io.StringIO()
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
     console.print(headline(audit))
+    for u in audit.get("unread") or ():
+        console.print(f"not read: {u['file']}:{u['line']}: {u['reason']}")
     for obj in audit["objects"]:
         if not all_objects and obj["import_paths_count"] < 2:
             continue
@@ -489,16 +503,21 @@ def check_baseline(audit: dict[str, Any], allowed: dict[str, Any] | None) -> tup
     allowed = allowed or {}
     known_dups: dict[str, list[str]] = allowed.get("duplicates") or {}
     known_paths = set(allowed.get("unconfigured") or ())
-    offending: list[str] = []
+    offending: list[str] = [f"{u['file']}:{u['line']}: not audited: {u['reason']}" for u in audit.get("unread") or ()]
     for dup in audit["duplicates"]:
-        known = set(known_dups.get(dup["name"], ()))
+        if dup["name"] not in known_dups:  # which definition is the new one the baseline cannot say: one finding
+            at = ", ".join(f"{d['object']} at {d['file']}:{d['line']}" for d in dup["definitions"])
+            offending.append(f"new duplicate: {dup['kind']} {dup['name']}, defined in "
+                             f"{len(dup['definitions'])} modules the baseline does not list it for: {at}")
+            continue
+        known = set(known_dups[dup["name"]])
         for d in dup["definitions"]:
             module = d["object"].partition(":")[0]
             if module in known:
                 continue
             others = ", ".join(o["object"] for o in dup["definitions"] if o is not d)
-            why = "new duplicate" if dup["name"] not in known_dups else "new definition of a duplicate"
-            offending.append(f"{d['file']}:{d['line']}: {why}: {dup['kind']} {d['object']}, also defined as {others}")
+            offending.append(f"{d['file']}:{d['line']}: new definition of a duplicate: {dup['kind']} {d['object']}, "
+                             f"also defined as {others}")
     seen_paths = set()
     for p in audit["unconfigured"]:
         seen_paths.add(p["path"])

@@ -97,7 +97,7 @@ def discover(paths: Iterable[str], index: Index | None = None) -> Discovery:
                                           f"{package}.* (observe mode keeps its own code running)"))
     for name, module in sorted(index.modules.items()):
         if module.error is not None:
-            result.refused.append(Refusal(name, module.file, 1, module.error))
+            result.refused.append(Refusal(name, module.file, module.error_line, module.error))
             continue
         if name in covered:
             result.rules.extend(_renames(module, index, module_rule=None))

@@ -72,6 +72,7 @@ class Module:
     warns: bool = False  # calls warnings.warn (or a helper that only warns) at import
     imports_in_logic: bool = False  # imports inside a try/if/...: a shim that chooses, when it defines nothing
     error: str | None = None  # a file that does not parse
+    error_line: int = 1
 
     @property
     def shim(self) -> bool:
@@ -262,6 +263,7 @@ def _read(module: Module, index: Index) -> None:
             tree = ast.parse(f.read(), filename=module.file)
     except (OSError, SyntaxError, ValueError) as exc:
         module.error = f"does not parse: {exc}"
+        module.error_line = (exc.lineno or 1) if isinstance(exc, SyntaxError) else 1
         return
     reader = _Reader(module, index)
     reader.body(tree.body)

@@ -112,6 +112,8 @@ def audit(
                        "unused: fix the traces, or audit without --traces")
     doc = _audit.build_audit(build_index(chosen), cfg, agg=agg, where=where, paths=[where(os.path.abspath(p))
                                                                                    for p in chosen])
+    for unread in doc["unread"]:  # never silent: the audit does not cover them
+        typer.echo(f"not read: {unread['file']}:{unread['line']}: {unread['module']}: {unread['reason']}", err=True)
     if fmt == "table" and output is None and sys.stdout.isatty():
         from rich.console import Console
 

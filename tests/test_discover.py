@@ -409,3 +409,40 @@ def test_a_module_that_replaces_itself_is_written_in_redirect_mode_and_the_comme
     assert text.endswith('"app.ws.swapped" = { to = "app.ws.websocket_manager", mode = "redirect" }\n')
     assert "redirect mode: a module that replaces itself in sys.modules is a pure alias of its target " \
            "(the same objects), and observe mode cannot see its uses" in text
+
+
+def test_a_rule_overlapping_one_already_there_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    config = project / "ssot-runtime.toml"
+    # a symbol rule of a shim module, an exact rule of a module inside a mirrored tree
+    existing = ('[redirects]\n"app.ws.star:WebSocketManager" = "app.ws.websocket_manager:WebSocketManager"\n'
+                '"app.legacy.events" = "app.core.events"\n')
+    config.write_text(existing)
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["discover", "app"])
+    assert result.exit_code == 0, result.output
+    assert "kept: app.ws.star is already mapped by app.ws.star:WebSocketManager in ssot-runtime.toml " \
+           "(discovered at app/ws/star.py:1)" in result.stderr
+    assert "kept: app.legacy.* overlaps app.legacy.events, already in ssot-runtime.toml " \
+           "(discovered at app/legacy/__init__.py:1)" in result.stderr
+    assert '+"app.ws.star"' not in result.stdout and '+"app.legacy.*"' not in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and symlinks")
+def test_write_keeps_the_newlines_the_mode_and_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    real = project / "conf" / "real.toml"
+    real.parent.mkdir()
+    before = b'# the map\r\nmode = "warn"\r\n\r\n[redirects]\r\n"app.ws.manager" = "app.ws.websocket_manager"\r\n'
+    real.write_bytes(before)
+    real.chmod(0o640)
+    link = project / "ssot-runtime.toml"
+    link.symlink_to(real)
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["discover", "app", "--write"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(real)  # written through the link
+    after = real.read_bytes()
+    assert after.startswith(before) and b"\n" not in after.replace(b"\r\n", b"")  # CRLF throughout
+    assert (real.stat().st_mode & 0o777) == 0o640
+    assert len(load_config(str(link)).rules) == len(EXPECTED)

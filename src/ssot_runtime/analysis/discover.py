@@ -303,7 +303,7 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
     before = ""
     table: dict[str, object] = {}
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", newline="") as f:  # as it is on disk: its newlines are kept
             before = f.read()
         data = _read_toml(path)
         section = _tool_section(data) if pyproject else data
@@ -316,11 +316,20 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
     kept: list[tuple[Proposal, str]] = []
     for rule in discovery.rules:
         legacy = rule.key.removesuffix(".*").partition(":")[0]
+        owner = resolve(legacy, exact, prefixes) if rule.kind != "symbol" else None
+        # a module or prefix rule over a legacy module a rule of the file already names (a symbol rule too),
+        # or a prefix rule over a module the file already maps: the two would overlap
+        named = next((r for r in existing if r.legacy == legacy), None) if rule.kind != "symbol" else None
+        under = next((r for r in existing if r.legacy.startswith(legacy + ".")), None) \
+            if rule.kind == "prefix" else None
         if rule.key in keys:
             kept.append((rule, f"{rule.key} is already in {where(path)}"))
-        elif rule.kind != "symbol" and resolve(legacy, exact, prefixes) is not None:
-            owner = resolve(legacy, exact, prefixes)
-            kept.append((rule, f"{legacy} is already mapped by {owner[1].key if owner else ''} in {where(path)}"))
+        elif owner is not None:
+            kept.append((rule, f"{legacy} is already mapped by {owner[1].key} in {where(path)}"))
+        elif named is not None:
+            kept.append((rule, f"{legacy} is already mapped by {named.key} in {where(path)}"))
+        elif under is not None:
+            kept.append((rule, f"{rule.key} overlaps {under.key}, already in {where(path)}"))
         else:
             added.append(rule)
             keys.add(rule.key)
@@ -329,7 +338,9 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
         block = "".join(rule.toml(where) for rule in added)
         stamp = f"# ssot-runtime discover, {(today or dt.date.today()).isoformat()}: " \
                 f"{len(added)} rule{'s' if len(added) != 1 else ''}\n"
-        after = _insert(before, stamp + block, path, pyproject, "redirects" in table)
+        newline = "\r\n" if "\r\n" in before else "\n"  # the file's own newlines for the lines added
+        after = _insert(before, (stamp + block).replace("\n", newline), path, pyproject, "redirects" in table,
+                        newline)
         check = _parse_text(after, path, pyproject)
         parse_config(check, path)  # a merge that breaks the file is an error, not a write
     return Merge(path, before, after, added, kept)
@@ -351,12 +362,12 @@ def _parse_text(text: str, path: str, pyproject: bool) -> dict[str, object]:
     return dict(data)
 
 
-def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bool) -> str:
+def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bool, newline: str = "\n") -> str:
     header = "tool.ssot_runtime.redirects" if pyproject else "redirects"
     lines = text.splitlines(keepends=True)
     start = None
     for number, line in enumerate(lines):
-        match = _HEADER.match(line)
+        match = _HEADER.match(line.rstrip("\r\n"))
         if match and match.group("name").replace('"', "").replace("'", "").replace(" ", "") == header:
             start = number
             break
@@ -365,8 +376,9 @@ def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bo
             raise DiscoverError(f"{path}: its redirects are not under a [{header}] table header of their own "
                                 "(inline or dotted keys): discover cannot add to them; move them under "
                                 f"[{header}]")
-        sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        return f"{text}{sep}[{header}]\n{block}"
+        blank = text.endswith(newline + newline) or text.endswith("\n\n")
+        sep = "" if not text or blank else (newline if text.endswith("\n") else newline * 2)
+        return f"{text}{sep}[{header}]{newline}{block}"
     end = len(lines)
     for number in range(start + 1, len(lines)):
         if lines[number].lstrip().startswith("["):
@@ -376,13 +388,12 @@ def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bo
     while last > start + 1 and not lines[last - 1].strip():
         last -= 1  # after the table's last line, before the blank lines that end it
     if last > 0 and not lines[last - 1].endswith("\n"):
-        lines[last - 1] += "\n"
+        lines[last - 1] += newline
     return "".join(lines[:last]) + block + "".join(lines[last:])
 
 
 def write(result: Merge) -> None:
-    """Write the merged file atomically."""
-    tmp = f"{result.path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(result.after)
-    os.replace(tmp, result.path)
+    """Write the merged file atomically, as ``fix --write`` does: through a symbolic link, its mode kept."""
+    from .fix import write_atomic
+
+    write_atomic(result.path, result.after)

@@ -95,7 +95,8 @@ SHIMS = {
               "def __getattr__(name):\n    module, symbol = _MOVED[name]\n"
               "    return getattr(import_module(module), symbol)\n",
               [("table", "new.mod", "observe"), ("table:Old", "new.mod:Thing", "observe")], None),
-    "typed": ("from typing import TYPE_CHECKING\nfrom new.mod import Thing\nif TYPE_CHECKING:\n"
+    "typed": ('"""Deprecated: use new.mod."""\nfrom typing import TYPE_CHECKING\nfrom new.mod import Thing\n'
+              "if TYPE_CHECKING:\n"
               "    from new.other import Other\n__all__ = ['Thing']\n", [("typed", "new.mod", "observe")], None),
     "helper": ("from new.warn_helpers import moved\nfrom new.mod import *\nmoved('helper')\n",
                [("helper", "new.mod", "observe")], None),
@@ -446,3 +447,33 @@ def test_write_keeps_the_newlines_the_mode_and_a_symlink(tmp_path: Path, monkeyp
     assert after.startswith(before) and b"\n" not in after.replace(b"\r\n", b"")  # CRLF throughout
     assert (real.stat().st_mode & 0o777) == 0o640
     assert len(load_config(str(link)).rules) == len(EXPECTED)
+
+
+def test_conftest_is_never_a_shim_and_a_facade_is_undecided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    (project / "tests").mkdir()
+    (project / "tests" / "__init__.py").write_text("")
+    (project / "tests" / "conftest.py").write_text("from app.ws.websocket_manager import WebSocketManager\n")
+    (project / "app" / "api.py").write_text('"""Public API."""\n\nfrom app.core.events import publish\n'
+                                            'from app.ws.websocket_manager import WebSocketManager\n\n'
+                                            '__all__ = ["WebSocketManager", "publish"]\n')
+    monkeypatch.chdir(project)
+    found = discover([str(project)])
+    assert not [r for r in found.rules if "conftest" in r.key or r.key.startswith("app.api")]
+    assert [(u.module, relative_to(u.file, project), u.line) for u in found.undecided] == [
+        ("app.api", "app/api.py", 3)]
+    assert found.undecided[0].reason.startswith("re-exports under the same names with no deprecation marker")
+    assert {(r.key, r.to, r.mode) for r in found.rules} == {(e[0], e[1], e[2]) for e in EXPECTED}  # the rest stays
+    result = runner.invoke(app, ["discover", "."])
+    assert result.exit_code == 0, result.output
+    assert "undecided: app/api.py:3: app.api: re-exports under the same names with no deprecation marker" \
+        in result.stderr
+    assert ", 1 refused, 1 undecided\n" in result.stderr
+    # audit on the project root: conftest's imports are no re-exports, so check --audit is not failed by them
+    (project / "ssot-runtime.toml").write_text((FIXTURE / "hand-written.toml").read_text())
+    doc = json.loads(runner.invoke(app, ["audit", "--format", "json"]).stdout)
+    assert not [p for p in doc["unconfigured"] if "conftest" in p["path"]]
+
+
+def relative_to(path: str, root: Path) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")

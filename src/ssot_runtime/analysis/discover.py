@@ -27,13 +27,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .sources import Index, Module, build_index, helper_module
+from .sources import Index, Module, build_index, helper_module, marked_as_shim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 OBSERVE = "observe"
+_FACADE = ("re-exports under the same names with no deprecation marker (no warning, rename, alias line or star "
+           "import; no docstring or name that says compat, legacy, deprecated or moved): a facade (a public API) "
+           "or a shim, the code does not say; no rule written (add one by hand if it is a shim)")
 REDIRECT = "redirect"
 
 
@@ -73,6 +76,7 @@ class Refusal:
 class Discovery:
     rules: list[Proposal] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    undecided: list[Refusal] = field(default_factory=list)  # a shim or a facade: the code does not say
     files: int = 0
 
 
@@ -102,7 +106,9 @@ def discover(paths: Iterable[str], index: Index | None = None) -> Discovery:
         if name in covered:
             result.rules.extend(_renames(module, index, module_rule=None))
             continue
-        if module.shim:
+        if module.shim and marked_as_shim(module) is None:
+            result.undecided.append(Refusal(name, module.file, _forward_line(module), _FACADE))
+        elif module.shim:
             result.rules.extend(_shim_rules(module, index, result.refused))
         elif module.looks_like_shim and module.logic and not helper_module(module):  # cannot decide
             line, what = module.logic[0]

@@ -63,8 +63,11 @@ def discover(
         typer.echo(f"kept: {why} (discovered at {where(rule.file)}:{rule.line})", err=True)
     for refusal in found.refused:
         typer.echo(f"refused: {where(refusal.file)}:{refusal.line}: {refusal.module}: {refusal.reason}", err=True)
+    for open_ in found.undecided:
+        typer.echo(f"undecided: {where(open_.file)}:{open_.line}: {open_.module}: {open_.reason}", err=True)
     summary = (f"discover: {plural(found.files, 'file')} read, {plural(len(merged.added), 'rule')} to add to "
-               f"{where(target)}, {len(merged.kept)} already there, {len(found.refused)} refused")
+               f"{where(target)}, {len(merged.kept)} already there, {len(found.refused)} refused"
+               + (f", {len(found.undecided)} undecided" if found.undecided else ""))
     if write:
         if merged.added:
             _discover.write(merged)

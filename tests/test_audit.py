@@ -85,10 +85,11 @@ def test_duplicates_and_what_blocks_merging_them(project: Path) -> None:
         ("app.ws.protocols:ManagerProtocol", "app/ws/protocols.py", 6)]
     core, ws = "app.core.interfaces", "app.ws.protocols"
     assert protocol["differences"] == [
-        {"member": "add_connection", "in": {core: "(self, ws: object) -> None",
-                                            ws: "(self, ws: object, user_id: str, *, room: str | None=None) -> None"}},
+        {"member": "add_connection", "in": {
+            core: "(self, ws: object) -> None",
+            ws: "(self, ws: object, user_id: str, *, room: str | None = None) -> None"}},
         {"member": "close", "in": {core: None, ws: "(self) -> None"}},
-        {"member": "send", "in": {core: "(self, user_id: str, message: str, retries: int=0) -> int",
+        {"member": "send", "in": {core: "(self, user_id: str, message: str, retries: int = 0) -> int",
                                   ws: "(self, user_id: str, message: str) -> int"}},
         {"member": "timeout", "in": {core: "attribute: float", ws: None}},
     ]
@@ -110,7 +111,7 @@ def test_the_formats(project: Path) -> None:
     markdown = runner.invoke(app, ["audit", "app", "--format", "markdown"]).stdout
     assert "### `WebSocketManager`: 12 import paths -> 1 object\n" in markdown
     assert "| `add_connection` | `(self, ws: object) -> None` | `(self, ws: object, user_id: str, *, room: str \\| " \
-           "None=None) -> None` |" in markdown  # a | in a cell is escaped
+           "None = None) -> None` |" in markdown  # a | in a cell is escaped
     rows = list(csv.reader(io.StringIO(runner.invoke(app, ["audit", "app", "--format", "csv"]).stdout)))
     assert rows[0] == ["section", "name", "path", "how", "rule", "file", "line", "detail"]
     assert sum(1 for r in rows if r[0] == "import_path") == 27
@@ -231,6 +232,9 @@ def test_the_exit_note_groups_module_objects_by_file() -> None:
     alias.__file__ = "/src/x.py"
     noted = loaded_twice({"app.m": first, "m": second, "x": alias, "x_again": alias, "odd": object()})
     assert [(n.file, n.modules, n.classes) for n in noted] == [("/src/app/m.py", ("app.m", "m"), ("Thing",))]
+    for module in (first, second):  # an alias of a class: the same class under another name, not a second class
+        module.Alias = module.Thing
+    assert [n.classes for n in loaded_twice({"app.m": first, "m": second})] == [("Thing",)]
 
 
 def test_a_file_imported_under_two_names_under_run(project: Path) -> None:
@@ -247,10 +251,16 @@ def test_a_file_imported_under_two_names_under_run(project: Path) -> None:
     assert doc["loaded_twice"] == [
         {"file": "app/ws/__init__.py", "modules": ["app.ws", "ws"], "processes": 1, "classes": []},
         {"file": "app/ws/websocket_manager.py", "modules": ["app.ws.websocket_manager", "ws.websocket_manager"],
-         "processes": 1, "classes": ["UnifiedWebSocketManager", "WebSocketManager"]}]
+         "processes": 1, "classes": ["WebSocketManager"]}]  # UnifiedWebSocketManager is its alias
     markdown = runner.invoke(app, ["audit", "app", "--traces", "twice", "--format", "markdown"]).stdout
-    assert "- `app/ws/websocket_manager.py` as `app.ws.websocket_manager`, `ws.websocket_manager` (1 process)" \
-        in markdown
+    assert "- `app/ws/websocket_manager.py` as `app.ws.websocket_manager`, `ws.websocket_manager` (1 process); " \
+           "classes defined twice: `WebSocketManager`" in markdown
+    table = runner.invoke(app, ["audit", "app", "--traces", "twice"]).stdout
+    assert "as app.ws.websocket_manager, ws.websocket_manager (1 process); classes defined twice: WebSocketManager" \
+        in table
+    rows = csv.reader(io.StringIO(runner.invoke(app, ["audit", "app", "--traces", "twice", "--format", "csv"]).stdout))
+    assert [r[7] for r in rows if r[0] == "loaded_twice"] == [
+        "1 process", "1 process; classes defined twice: WebSocketManager"]
     # main.py imports each file once: nothing noted
     run_main(project, "once")
     assert audit_json("app", "--traces", "once")["loaded_twice"] == []
@@ -371,3 +381,16 @@ def test_a_file_that_does_not_parse_is_said_by_audit_and_fails_check_audit(proje
     assert ", 1 file not read (they do not parse)\n" in table and "not read: app/broken.py:1: " in table
     checked = runner.invoke(app, ["check", "traces", "--audit", "--baseline", "baseline.json"])
     assert checked.exit_code == 1 and "app/broken.py:1: not audited: does not parse: " in checked.stdout
+
+
+def test_signatures_are_written_as_pep_8_writes_them() -> None:
+    import ast
+
+    from ssot_runtime.analysis.interfaces import signature
+
+    source = "def f(a, /, b: int = 1, c=2, *args: str, d: str | None = None, e=3, **kw: object) -> None: ..."
+    node = ast.parse(source).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    assert signature(node) == "(a, /, b: int = 1, c=2, *args: str, d: str | None = None, e=3, **kw: object) -> None"
+    bare = ast.parse("def g(*, key, value: int = 0): ...").body[0]
+    assert isinstance(bare, ast.FunctionDef) and signature(bare) == "(*, key, value: int = 0)"

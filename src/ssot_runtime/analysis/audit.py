@@ -330,6 +330,13 @@ def _evidence_text(unused: dict[str, Any]) -> str:
     return f"no use in {_plural(ev['processes'], 'process')}, {ev['start']} - {ev['end']}"
 
 
+def _classes_text(entry: dict[str, Any], quote: str = "") -> str:
+    classes = entry.get("classes") or []
+    if not classes:
+        return ""
+    return "; classes defined twice: " + ", ".join(f"{quote}{c}{quote}" for c in classes)
+
+
 def _cell(text: str) -> str:
     """Code in a Markdown table cell: a ``|`` (``str | None``) would end the cell."""
     return "`" + text.replace("|", "\\|") + "`"
@@ -384,7 +391,7 @@ def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
         lines.append("## One file loaded under two module names\n")
         for entry in audit["loaded_twice"] or []:
             lines.append(f"- `{entry['file']}` as {', '.join(f'`{m}`' for m in entry['modules'])} "
-                         f"({_plural(entry['processes'], 'process')})")
+                         f"({_plural(entry['processes'], 'process')})" + _classes_text(entry, "`"))
         lines.append("None seen.\n" if not audit["loaded_twice"] else "")
     if audit["unused"] is not None:
         lines.append("## Configured legacy paths without use: ready to delete\n")
@@ -420,7 +427,8 @@ def render_csv(audit: dict[str, Any]) -> str:
         writer.writerow(["unread", u["module"], "", "", "", u["file"], u["line"], u["reason"]])
     for entry in audit["loaded_twice"] or []:
         writer.writerow(["loaded_twice", entry["file"], " ".join(entry["modules"]), "", "", entry["file"], "",
-                         f"{entry['processes']} processes"])
+                         _plural(entry["processes"], "process")
+                         + (f"; classes defined twice: {', '.join(entry['classes'])}" if entry["classes"] else "")])
     if audit["unused"] is not None:
         for p in audit["unused"]["legacy_paths"]:
             writer.writerow(["unused", p["legacy"], p["rule"], p["mode"], p["rule"], p["file"] or "", p["line"] or "",
@@ -438,9 +446,9 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
 
     buffer = io.StringIO()
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
-    console.print(headline(audit))
+    console.print(headline(audit), soft_wrap=True)
     for u in audit.get("unread") or ():
-        console.print(f"not read: {u['file']}:{u['line']}: {u['reason']}")
+        console.print(f"not read: {u['file']}:{u['line']}: {u['reason']}", soft_wrap=True)
     for obj in audit["objects"]:
         if not all_objects and obj["import_paths_count"] < 2:
             continue
@@ -473,13 +481,13 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
         console.print(table)
     for entry in audit["loaded_twice"] or []:
         console.print(f"loaded under two names: {entry['file']} as {', '.join(entry['modules'])} "
-                      f"({_plural(entry['processes'], 'process')})")
+                      f"({_plural(entry['processes'], 'process')})" + _classes_text(entry), soft_wrap=True)
     if audit["unused"] is not None:
-        console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):")
+        console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):", soft_wrap=True)
         for p in audit["unused"]["legacy_paths"]:
-            console.print(f"  {p['rule']} (mode {p['mode']}): {p['remove']}")
+            console.print(f"  {p['rule']} (mode {p['mode']}): {p['remove']}", soft_wrap=True)
         for p in audit["unused"].get("undecided") or ():
-            console.print(f"  {p['rule']} (mode {p['mode']}): not decided: {p['reason']}")
+            console.print(f"  {p['rule']} (mode {p['mode']}): not decided: {p['reason']}", soft_wrap=True)
     return buffer.getvalue()
 
 

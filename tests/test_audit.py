@@ -25,6 +25,12 @@ from ssot_runtime.config import load_config
 from .projects import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def docs_samples(after: str) -> list[list[str]]:
+    """The ```text blocks of docs/discover-and-audit.md after a heading, as lines."""
+    text = (ROOT / "docs" / "discover-and-audit.md").read_text().split(after, 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0].strip().splitlines() for block in text.split("```text\n")[1:]]
 FIXTURE = ROOT / "tests" / "fixtures" / "consolidation"
 CLI = str(Path(sys.executable).parent / "ssot-runtime")
 runner = CliRunner()
@@ -177,6 +183,7 @@ def test_check_audit_ratchet(project: Path) -> None:
     assert "app/extra.py:5: new unconfigured re-export: app.extra:Old -> app.extra:ManagerProtocol (alias line)" \
         in worse.stdout
     assert "check failed: 2 audit findings beyond the baseline" in worse.stderr
+    assert all(line in worse.stdout.splitlines() for line in docs_samples("## `check --audit`")[0])  # as documented
     # without --audit the same baseline checks the uses only
     assert runner.invoke(app, ["check", "traces", "--baseline", "baseline.json"]).exit_code == 0
 
@@ -365,6 +372,7 @@ def test_one_new_duplicate_is_one_finding_not_one_per_definition(project: Path) 
                      "app.core.interfaces:format_text at app/core/interfaces.py:16, "
                      "app.extra:format_text at app/extra.py:1"]
     assert "check failed: 1 audit finding beyond the baseline" in worse.stderr
+    assert docs_samples("## `check --audit`")[1] == found  # the docs show the message as it is
 
 
 def test_a_file_that_does_not_parse_is_said_by_audit_and_fails_check_audit(project: Path) -> None:

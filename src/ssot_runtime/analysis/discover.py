@@ -5,8 +5,10 @@ Read statically (:mod:`.sources`, nothing imported or run). What becomes a rule:
 - a **module shim** (its body only forwards: imports, star imports, alias lines, ``__all__``,
   ``warnings.warn``, a PEP 562 ``__getattr__`` that forwards, ``sys.modules[__name__] = ...``):
   a module rule to the module it forwards to, ``mode = "observe"`` (the file is still there and
-  keeps running), plus a symbol rule for each name it takes under another name or from another
-  module;
+  keeps running; ``"redirect"`` for a module that replaces itself in ``sys.modules``, a pure alias
+  whose uses observe mode cannot see), plus a symbol rule for each name it takes under another
+  name or from another module; a module that only re-exports under the same names with no
+  deprecation marker is a facade as much as a shim: undecided, no rule; ``conftest.py`` is never read;
 - a **mirrored package tree** (``old/`` whose ``__init__`` is empty or forwards to ``new``,
   each module ``old/x.py`` forwarding to ``new/x.py``): one prefix rule ``"old.*" = "new.*"``;
 - in a **live module** (one with code of its own, a package ``__init__`` too): alias lines

@@ -55,6 +55,14 @@ def quiet_since(agg: Aggregate, after_ns: int) -> tuple[int, int]:
     return len(runs), max(end for _, end in runs) - (after_ns or min(start for start, _ in runs))
 
 
+def skipped_sentence(agg: Aggregate) -> str:
+    """Why lines that did not parse leave no path without use: the uses they held are unknown."""
+    count = len(agg.skipped)
+    path, line, _why = agg.skipped[0]
+    return (f"{plural(count, 'line')} of the traces did not parse (the first: {path}:{line}): the uses "
+            f"{'they' if count != 1 else 'it'} held are unknown, so nothing can be called unused")
+
+
 def no_use_sentence(count: int, span_ns: int) -> str:
     return f"no use in {plural(count, 'process')} over {_days(span_ns)}"
 
@@ -302,7 +310,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
                    f'<td>{limit}</td>'
                    f'<td>{spark(line["uses"])}</td></tr>')
         quiet = ""
-        if line["last_use"] is not None and line["uses"] and not line["uses"][-1] and path["last_seen"]:
+        if line["last_use"] is not None and line["uses"] and not line["uses"][-1] and path["last_seen"] \
+                and not agg.skipped:
             count, span = quiet_since(agg, _parse_iso(path["last_seen"]))
             if count:
                 quiet = (f'<p class="quiet">Last use {_E(path["last_seen"][:16].replace("T", " "))} UTC; since then '
@@ -330,8 +339,9 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
     unused = rules.unused(agg, filters)
     if unused:
         start, end = cov["start"], cov["end"]
-        known = bool(cov["processes"] and start and end)
+        known = bool(cov["processes"] and start and end and not agg.skipped)
         evidence = (no_use_sentence(cov["processes"], _parse_iso(end) - _parse_iso(start)) if known
+                    else skipped_sentence(agg) if agg.skipped
                     else "no process evidence in the data: nothing to conclude")
         out.append('<section id="unused"><h2>Configured paths with no use</h2><p>Each of these: '
                    f'<strong class="{"quiet" if known else "unknown"}">{_E(evidence)}</strong>'

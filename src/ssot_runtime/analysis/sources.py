@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
@@ -65,12 +66,15 @@ class Module:
     read: bool = False
     forwards_to: str | None = None  # the module a shim (or its __getattr__) forwards everything to
     forwards_line: int = 0
+    replaces_itself: bool = False  # ``sys.modules[__name__] = module``: the module object is the target's
     evidence: list[str] = field(default_factory=list)  # what makes it look like a shim
     logic: list[tuple[int, str]] = field(default_factory=list)  # what it does beyond forwarding
     constants: dict[str, tuple[int, object]] = field(default_factory=dict)
     warns: bool = False  # calls warnings.warn (or a helper that only warns) at import
     imports_in_logic: bool = False  # imports inside a try/if/...: a shim that chooses, when it defines nothing
     error: str | None = None  # a file that does not parse
+    error_line: int = 1
+    docstring: str | None = None
 
     @property
     def shim(self) -> bool:
@@ -112,6 +116,33 @@ class Module:
         return [name for name, b in self.bindings.items()
                 if not name.startswith("_") and name not in self.plumbing
                 and b.module.split(".")[0] not in _PLUMBING]
+
+
+_COMPAT_NAME = re.compile(r"(^|_)(compat|compatibility|backcompat|legacy|old|deprecated|shims?|aliases?|moved)"
+                          r"($|_)", re.IGNORECASE)
+_DEPRECATION = re.compile(r"deprecat|compat|legacy|backward|moved|obsolete|renamed|shim|alias|no longer",
+                          re.IGNORECASE)
+
+
+def marked_as_shim(module: Module) -> str | None:
+    """What says a module that forwards is a compatibility shim, not a facade (a public API that
+    re-exports): a warning, a rename or an alias line, a star import, ``sys.modules`` or ``__getattr__``
+    forwarding, a docstring that says so, a name like a shim's. None: a plain re-export module."""
+    if module.warns:
+        return "it warns"
+    if module.forwards_to:
+        return "it forwards all of itself"
+    if module.stars:
+        return "a star import"
+    offered = set(module.names())
+    for name, binding in module.bindings.items():
+        if name in offered and (binding.renamed or binding.how != "import"):
+            return "a rename" if binding.renamed else "an alias line"
+    if module.docstring and _DEPRECATION.search(module.docstring):
+        return "its docstring"
+    if any(_COMPAT_NAME.search(part) for part in module.name.split(".")):
+        return "its name"
+    return None
 
 
 @dataclass
@@ -187,6 +218,8 @@ def module_files(paths: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d.isidentifier())
             for file in sorted(files):
                 full = os.path.join(folder, file)
+                if file == "conftest.py":
+                    continue  # pytest's plugin file, loaded by pytest, never imported by a name: no module
                 if file.endswith(".py") or file.endswith(_EXTENSIONS):
                     below_src = src_root is not None and full.startswith(src_root + os.sep)
                     name = _name(full, src_root if below_src and src_root else root)
@@ -261,7 +294,9 @@ def _read(module: Module, index: Index) -> None:
             tree = ast.parse(f.read(), filename=module.file)
     except (OSError, SyntaxError, ValueError) as exc:
         module.error = f"does not parse: {exc}"
+        module.error_line = (exc.lineno or 1) if isinstance(exc, SyntaxError) else 1
         return
+    module.docstring = ast.get_docstring(tree)
     reader = _Reader(module, index)
     reader.body(tree.body)
     renamed = {name for name, b in module.bindings.items() if b.renamed and b.how == "import"}
@@ -436,6 +471,7 @@ class _Reader:
                 found = self._target_of(value, {})
                 if found is not None and found[1] is None:
                     m.forwards_to, m.forwards_line = found[0], node.lineno
+                    m.replaces_itself = True
                     m.evidence.append(f"sys.modules[__name__] = {found[0]} (line {node.lineno})")
                     return
             self._logic(node.lineno, "an assignment")

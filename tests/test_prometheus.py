@@ -357,6 +357,18 @@ def test_the_bearer_token_comes_from_the_variable_named(fake_store: Any) -> None
     assert {seen.get("Authorization") for seen in fake_store.seen} == {"Bearer s3cr3t"}
 
 
+@pytest.mark.parametrize("command", [["scan", "app.py", "--traces"], ["fix", "app.py", "--only-seen"],
+                                     ["audit", ".", "--traces"]])
+def test_every_reader_that_takes_a_store_takes_its_token(fake_store: Any, tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "app.py").write_text("import old.mod\n")
+    (tmp_path / "ssot-runtime.toml").write_text('[redirects]\n"old.mod" = "new.mod"\n')
+    args = [tmp_path / a if a in ("app.py", ".") else a for a in command]
+    result = invoke(*map(str, args), fake_store.source, "--bearer-token-env", "STORE_TOKEN", "--config",
+                    str(tmp_path / "ssot-runtime.toml"), env={"STORE_TOKEN": "s3cr3t"})
+    assert result.exit_code == 2 and "empty answer" in result.stderr and "s3cr3t" not in result.output
+    assert {seen.get("Authorization") for seen in fake_store.seen} == {"Bearer s3cr3t"}
+
+
 def test_errors_from_a_real_prometheus(tmp_path: Path) -> None:
     """A wrong prefix (404), and a PromQL error of the store's own (too many samples for its limit)."""
     with running(tmp_path / "prom", extra=["--query.max-samples=2"]) as prometheus:

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
+from .read import TOKEN_HELP
 
 
 def _existing(paths: list[str]) -> list[str]:
@@ -82,6 +83,7 @@ def discover(
 def audit(
     paths: Annotated[Optional[list[str]], typer.Argument(metavar="PATH", help="Files and folders to read.", show_default="the project root")] = None,  # noqa: E501,UP045
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: the legacy paths without use, the files loaded under two names." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the audit to this file.", show_default="standard output")] = None,  # noqa: E501,UP045
     all_objects: Annotated[bool, typer.Option("--all", metavar="", help="Table and markdown: also the objects with a single import path.")] = False,  # noqa: E501
@@ -106,7 +108,7 @@ def audit(
     base = project_root(root, config)
     where = PathMapper([], base)
     chosen = _existing(paths) if paths else [base]
-    agg = read_traces(traces, config=config, warn=False) if traces else None
+    agg = read_traces(traces, config=config, warn=False, token_env=token_env) if traces else None
     if agg is not None and agg.skipped:  # the uses those lines held are unknown: no path can be called unused
         from .read import skipped_message
 

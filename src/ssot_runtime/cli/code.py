@@ -69,6 +69,7 @@ def _config_skip(cfg: Any) -> list[str]:
 def scan(
     paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files and folders to scan.", show_default=False)],
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: mark what ran, list what only ran." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
     legacy: Annotated[Optional[list[str]], typer.Option("--legacy", metavar="GLOB", help="Only legacy paths matching this glob." + REPEAT)] = None,  # noqa: E501,UP045
@@ -100,7 +101,7 @@ def scan(
             mapper = _report.PathMapper(list(path_map or ()), base)
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        doc = _report.build_report(read_traces(traces, config=config), mapper=mapper)
+        doc = _report.build_report(read_traces(traces, config=config, token_env=token_env), mapper=mapper)
         for path in doc["legacy_paths"]:
             for site in path["sites"]:
                 site["file"] = os.path.join(base, site["file"])
@@ -123,6 +124,7 @@ def fix(
     write: Annotated[bool, typer.Option("--write", metavar="", help="Edit the files in place (atomically).")] = False,
     diff: Annotated[bool, typer.Option("--diff", metavar="", help="Print a unified diff, change nothing (the default).")] = False,  # noqa: E501
     only_seen: Annotated[Optional[list[str]], typer.Option("--only-seen", metavar="SOURCE", help="Traces: only legacy paths they show in use." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     legacy: Annotated[Optional[list[str]], typer.Option("--legacy", metavar="GLOB", help="Only legacy paths matching this glob." + REPEAT)] = None,  # noqa: E501,UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
 ) -> None:
@@ -141,7 +143,7 @@ def fix(
     only = tuple(legacy or ())
     unplaced: list[str] = []
     if only_seen:
-        report = _report.build_report(read_traces(only_seen, config=config))
+        report = _report.build_report(read_traces(only_seen, config=config, token_env=token_env))
         unplaced = _fix.unplaced(report, _existing(paths))
         seen = [p["legacy"] for p in report["legacy_paths"]]
         if only:

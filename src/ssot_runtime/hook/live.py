@@ -186,7 +186,7 @@ def refused_property(binding: LiveBinding, attr: str) -> property:
     """A legacy name in error mode: reading it counts one use and raises LegacyImportError."""
 
     def fget(self: ModuleType) -> Any:
-        binding.refuse_symbol(attr, _getframe(1))
+        return binding.refuse_symbol(attr, _getframe(1))
 
     return property(fget)
 

@@ -95,7 +95,7 @@ class Binding(NameServing, UseRecording):
         self.first_import(up, count=count)
 
     def is_package(self, fullname: str) -> bool:
-        return self.target is not None and hasattr(self.target, "__path__")
+        return self.target is not None and "__path__" in vars(self.target)
 
     def get_code(self, fullname: str) -> CodeType | None:
         """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
@@ -151,8 +151,9 @@ class Binding(NameServing, UseRecording):
             if not (name[:2] == "__" and name[-2:] == "__"):
                 setattr(cls, name, self._property(name))
         module.__class__ = cls
-        if isinstance(getattr(module, "__path__", None), list):
-            module.__path__ = self.hook.legacy_path(module.__path__)
+        path = namespace.get("__path__")  # from the dict: a shim's own __getattr__ is never asked for dunders
+        if isinstance(path, list):
+            module.__path__ = self.hook.legacy_path(path)
 
 
     # -- writes and introspection --------------------------------------------------------

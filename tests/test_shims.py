@@ -58,3 +58,73 @@ def test_observing_a_pep_562_shim_never_asks_its_getattr_for_dunders(make_tree: 
         ("shop.warning", None, line_of(user, "import shop.warning")): 1,
         ("shop.lazy", "Old", line_of(user, "shop.lazy.Old")): 1,
         ("shop.warning", "Manager", line_of(user, "shop.warning.Manager")): 1}
+
+
+def _run_app(root: Path, *, hooked: bool) -> str:
+    """``python app.py`` in a real process with the default warning filters; its stderr."""
+    import os
+    import subprocess
+
+    import ssot_runtime
+
+    from .projects import clean_env
+
+    src = os.path.dirname(os.path.dirname(ssot_runtime.__file__))
+    env = clean_env(PYTHONPATH=os.pathsep.join([str(root), src]), PYTHONWARNINGS="")
+    env.pop("PYTHONWARNINGS")
+    if hooked:
+        env["SSOT_RUNTIME_CONFIG"] = str(root / "ssot-runtime.toml")
+    launcher = ("import runpy, ssot_runtime\nhook = ssot_runtime.process_startup()\n"
+                "runpy.run_path('app.py', run_name='__main__')\n"
+                "assert hook is None or hook.internal_errors == 0\n"
+                "print(sorted((r.legacy, r.symbol or '', r.line, r.count) for r in hook.snapshot()) if hook else '')\n")
+    result = subprocess.run([sys.executable, "-c", launcher], cwd=root, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stderr + result.stdout
+
+
+def test_a_shims_own_deprecation_warning_points_at_the_importing_line(tmp_path: Path) -> None:
+    """``warnings.warn(..., stacklevel=2)`` in a shim's body, its ``__getattr__`` or a live module's
+    body points at the user's line as without the hook (and is shown there by default filters)."""
+    import textwrap
+
+    root = tmp_path / "proj"
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/canon.py": "class New:\n    pass\n",
+        "pkg/shim.py": """
+            import warnings
+            warnings.warn("pkg.shim is deprecated: use pkg.canon", DeprecationWarning, stacklevel=2)
+            from pkg.canon import New
+        """,
+        "pkg/lazy.py": """
+            import warnings
+
+            def __getattr__(name):
+                if name == "Old":
+                    warnings.warn("pkg.lazy.Old moved to pkg.canon.New", DeprecationWarning, stacklevel=2)
+                    from pkg.canon import New
+                    return New
+                raise AttributeError(name)
+        """,
+        "pkg/livemod.py": """
+            import warnings
+            warnings.warn("pkg.livemod is going away", DeprecationWarning, stacklevel=2)
+            from pkg.canon import New as Old
+        """,
+        "app.py": "import pkg.shim\nimport pkg.lazy\npkg.lazy.Old\nimport pkg.livemod\npkg.livemod.Old\n",
+        "ssot-runtime.toml": 'mode = "observe"\nexporters = []\n[redirects]\n"pkg.shim" = "pkg.canon"\n'
+                             '"pkg.lazy" = "pkg.canon"\n"pkg.livemod:Old" = "pkg.canon:New"\n',
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
+    plain, hooked = _run_app(root, hooked=False), _run_app(root, hooked=True)
+    assert plain.splitlines()[::2] == [
+        "app.py:1: DeprecationWarning: pkg.shim is deprecated: use pkg.canon",
+        "app.py:3: DeprecationWarning: pkg.lazy.Old moved to pkg.canon.New",
+        "app.py:4: DeprecationWarning: pkg.livemod is going away", ""]
+    assert hooked.splitlines()[:-1] == plain.splitlines()[:-1]
+    assert hooked.splitlines()[-1] == str([("pkg.lazy", "", 2, 1), ("pkg.lazy", "Old", 3, 1),
+                                           ("pkg.livemod", "Old", 5, 1), ("pkg.shim", "", 1, 1)])

@@ -13,6 +13,7 @@ from ..config import resolve
 from ..errors import LegacyImportError
 from .binding import Binding
 from .bytecode import import_statement
+from .importlib_bootstrap_frames import exec_observed
 from .live import live_spec
 
 TYPE_CHECKING = False
@@ -120,12 +121,15 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
     import wrapt  # only observe mode needs it; keep it out of start-up
 
     class ObserveLoader(wrapt.ObjectProxy):  # type: ignore[type-arg]
+        # Defined there: a frame the warnings module skips, so that the module's own
+        # warnings.warn(..., stacklevel=2) points at the importing line.
+        exec_module = exec_observed
+
         def create_module(self, spec: Any) -> Any:
             return self.__wrapped__.create_module(spec)
 
-        def exec_module(self, module: ModuleType) -> None:
-            start = time.perf_counter_ns()
-            self.__wrapped__.exec_module(module)
+        def observed(self, module: ModuleType, start: int) -> Binding | None:
+            """After the module's own code ran: observe it; the binding, or None after an internal error."""
             binding.load_ns = (start, time.perf_counter_ns())
             try:
                 binding.observe(module)
@@ -133,8 +137,8 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
                 binding.watch_cached_imports()
             except Exception:
                 binding.hook.internal_error()
-                return
-            binding.loaded()
+                return None
+            return binding
 
     return ObserveLoader(loader)
 

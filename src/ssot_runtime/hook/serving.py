@@ -11,6 +11,7 @@ import sys
 
 from . import proxy
 from .frames import MACHINE
+from .importlib_bootstrap_frames import shim_getattr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -142,17 +143,12 @@ class NameServing(BindingState):
         return getattr(binding.module, name)
 
     def _wrap_shim_getattr(self, original: Callable[[str], Any]) -> Callable[[str], Any]:
-        """Record the names a PEP 562 shim serves from its own ``__getattr__``."""
-        binding = self
+        """Record the names a PEP 562 shim serves from its own ``__getattr__``.
 
-        def __getattr__(name: str) -> Any:
-            value = original(name)
-            if not (name[:2] == "__" and name[-2:] == "__"):
-                binding.record(name, _getframe(1))
-            return value
-
-        __getattr__.__wrapped__ = original  # type: ignore[attr-defined]
-        return __getattr__
+        The wrapper is defined where the warnings module skips its frame: a shim's own
+        ``warnings.warn(..., stacklevel=2)`` points at the user's line.
+        """
+        return shim_getattr(original, self.record)
 
     def peek(self, name: str) -> Any:
         """The value of ``name`` without recording a use."""

@@ -128,3 +128,35 @@ def test_a_shims_own_deprecation_warning_points_at_the_importing_line(tmp_path: 
     assert hooked.splitlines()[:-1] == plain.splitlines()[:-1]
     assert hooked.splitlines()[-1] == str([("pkg.lazy", "", 2, 1), ("pkg.lazy", "Old", 3, 1),
                                            ("pkg.livemod", "Old", 5, 1), ("pkg.shim", "", 1, 1)])
+
+
+def test_a_shim_that_puts_the_canonical_module_in_sys_modules_is_counted_exactly(make_tree: Tree,
+                                                                                 tmp_path: Path) -> None:
+    """``sys.modules[__name__] = pkg.canon``: the replacement is the canonical module, counted as a redirect."""
+    make_tree({
+        "pkg/__init__.py": "",
+        "pkg/canon.py": "class New:\n    pass\n\ndef make():\n    return New()\n",
+        "pkg/shim_sys.py": "import sys\nimport pkg.canon\nsys.modules[__name__] = pkg.canon\n",
+    })
+    user = tmp_path / "user_shim_sys.py"
+    config = {"mode": "observe", "redirects": {"pkg.shim_sys": "pkg.canon"}}
+    with capture(config) as uses:
+        ns = run("""
+            from pkg.shim_sys import New
+            import pkg.shim_sys as shim
+            shim.make()
+            for _ in range(3):
+                from pkg.shim_sys import New
+                import pkg.shim_sys
+            """, user)
+        canon = sys.modules["pkg.canon"]
+        assert ns["New"] is canon.New and ns["shim"].New is canon.New and type(ns["shim"].make()) is canon.New
+        assert canon.__spec__.name == "pkg.canon" and canon.__name__ == "pkg.canon"
+    assert uses.hook.internal_errors == 0
+    assert {(r.symbol, r.line): r.count for r in uses.records if r.file == str(user)} == {
+        ("New", line_of(user, "from pkg.shim_sys import New")): 1,
+        (None, line_of(user, "import pkg.shim_sys as shim")): 1,
+        ("make", line_of(user, "shim.make()")): 1,
+        ("New", line_of(user, "    from pkg.shim_sys import New")): 3,
+        (None, line_of(user, "    import pkg.shim_sys")): 3}
+    assert {(r.legacy, r.canonical, r.mode) for r in uses.records} == {("pkg.shim_sys", "pkg.canon", "observe")}

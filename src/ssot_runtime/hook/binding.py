@@ -156,6 +156,25 @@ class Binding(NameServing, UseRecording):
             module.__path__ = self.hook.legacy_path(path)
 
 
+    def adopt(self, replacement: ModuleType, spec: Any) -> None:
+        """A shim that put another module in its place (``sys.modules[__name__] = canon``): that
+        module is the canonical one. The legacy name gets a legacy module object forwarding to it,
+        recorded as a redirect is; the objects are the replacement's own."""
+        module = proxy.LegacyModule(self.legacy, vars(replacement).get("__doc__"))
+        ns = module.__dict__
+        ns["__ssot_binding__"] = self
+        ns["__spec__"] = spec
+        ns["__loader__"] = spec.loader
+        path = vars(replacement).get("__path__")
+        if path is not None:  # children load from where they did before, as legacy names (observed)
+            ns["__path__"] = self.hook.legacy_path(path)
+            ns["__package__"] = self.legacy
+        else:
+            ns["__package__"] = self.legacy.rpartition(".")[0]
+        ns["__getattr__"] = self.module_getattr
+        self.module, self.target = module, replacement
+        sys.modules[self.legacy] = module  # what the import system returns once exec_module is done
+
     # -- writes and introspection --------------------------------------------------------
     def attach_submodule(self, name: str, child: ModuleType) -> None:
         self.children[name] = child

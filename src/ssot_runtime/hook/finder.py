@@ -30,6 +30,7 @@ else:
     ModuleSpec = type(sys.__spec__)  # importlib.machinery.ModuleSpec, without importing it
 
 _getframe = sys._getframe
+_MODULE = type(sys)
 
 
 def _asked_by_runpy() -> bool:
@@ -132,7 +133,12 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
             """After the module's own code ran: observe it; the binding, or None after an internal error."""
             binding.load_ns = (start, time.perf_counter_ns())
             try:
-                binding.observe(module)
+                replacement = sys.modules.get(binding.legacy)
+                if replacement is not module and isinstance(replacement, _MODULE):
+                    # sys.modules[__name__] = canon: the replacement is what importers get
+                    binding.adopt(replacement, module.__dict__.get("__spec__"))
+                else:
+                    binding.observe(module)
                 binding.hook.bindings[binding.legacy] = binding
                 binding.watch_cached_imports()
             except Exception:

@@ -160,3 +160,21 @@ def test_a_shim_that_puts_the_canonical_module_in_sys_modules_is_counted_exactly
         ("New", line_of(user, "    from pkg.shim_sys import New")): 3,
         (None, line_of(user, "    import pkg.shim_sys")): 3}
     assert {(r.legacy, r.canonical, r.mode) for r in uses.records} == {("pkg.shim_sys", "pkg.canon", "observe")}
+
+
+def test_a_shim_that_puts_an_object_in_sys_modules_counts_its_first_import_and_says_so(tmp_path: Path) -> None:
+    """No module object of ours can stand in for an arbitrary object: the path must still not look unused."""
+    root = tmp_path / "proj"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "canon.py").write_text("class New:\n    pass\n")
+    (root / "pkg" / "callable_shim.py").write_text(
+        "import sys\nimport pkg.canon\n\nclass _Shim:\n    New = pkg.canon.New\n\n"
+        "    def __call__(self):\n        return 1\n\nsys.modules[__name__] = _Shim()\n")
+    (root / "app.py").write_text("from pkg.callable_shim import New\nimport pkg.callable_shim\n")
+    (root / "ssot-runtime.toml").write_text(
+        'mode = "observe"\nexporters = []\n[redirects]\n"pkg.callable_shim" = "pkg.canon"\n')
+    out = _run_app(root, hooked=True).splitlines()
+    assert out[-1] == str([("pkg.callable_shim", "", 1, 1)])
+    assert out[0] == ("ssot-runtime: 'pkg.callable_shim' put a _Shim in its place in sys.modules: only its first "
+                      "import is counted, later uses of it are lost")

@@ -139,6 +139,8 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
                     binding.adopt(replacement, module.__dict__.get("__spec__"))
                 else:
                     binding.observe(module)
+                    if replacement is not module and replacement is not None:
+                        _not_observable(binding, replacement)
                 binding.hook.bindings[binding.legacy] = binding
                 binding.watch_cached_imports()
             except Exception:
@@ -147,6 +149,22 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
             return binding
 
     return ObserveLoader(loader)
+
+
+def _not_observable(binding: Binding, replacement: object) -> None:
+    """A shim put an object that is no module in its place: nothing of ours can stand in for it.
+
+    Its first import counts as a use of the module (a from-import too, whose names are read on
+    that object), so that the path never looks unused; later uses are not seen, and stderr says so.
+    """
+    from ..log import notice
+
+    user = binding.hook.classifier.caller(_getframe(2))
+    statement = import_statement(user) if user is not None else None
+    if user is not None and statement is not None and statement[1] is not None:
+        binding.use(None, user)()  # `import legacy` is counted by the first import itself
+    notice(f"{binding.legacy!r} put a {type(replacement).__name__} in its place in sys.modules: only its "
+           "first import is counted, later uses of it are lost")
 
 
 class Finding:

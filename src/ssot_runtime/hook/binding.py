@@ -155,7 +155,6 @@ class Binding(NameServing, UseRecording):
         if isinstance(path, list):
             module.__path__ = self.hook.legacy_path(path)
 
-
     def adopt(self, replacement: ModuleType, spec: Any) -> None:
         """A shim that put another module in its place (``sys.modules[__name__] = canon``): that
         module is the canonical one. The legacy name gets a legacy module object forwarding to it,
@@ -174,6 +173,7 @@ class Binding(NameServing, UseRecording):
         ns["__getattr__"] = self.module_getattr
         self.module, self.target = module, replacement
         sys.modules[self.legacy] = module  # what the import system returns once exec_module is done
+
 
     # -- writes and introspection --------------------------------------------------------
     def attach_submodule(self, name: str, child: ModuleType) -> None:

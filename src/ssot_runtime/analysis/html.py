@@ -246,14 +246,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
     ``filters`` are the report's, said on the page."""
     if cfg is None:
         from ..config import load_config
-        from ..errors import ConfigError
 
-        try:
-            cfg = load_config(config)
-        except ConfigError:
-            if config is not None:
-                raise
-            cfg = None
+        cfg = load_config(config)  # a malformed one is an error, not a page without modes and deadlines
     today = today or dt.datetime.now(dt.timezone.utc).date()
     rules = Rules(cfg)
     plan = _plan(report, cfg, root)

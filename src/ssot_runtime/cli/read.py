@@ -12,7 +12,7 @@ import os
 import typer
 
 from ..config import load_config
-from ..errors import ConfigError, SsotRuntimeError
+from ..errors import SsotRuntimeError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,23 +37,13 @@ def project_root(root: Path | None, config: Path | None = None) -> str:
     """``--root``, else the configuration file's folder, else the working directory."""
     if root is not None:
         return os.path.abspath(root)
-    try:
-        found = config_file(load_config(config))
-    except ConfigError:
-        if config is not None:
-            raise
-        found = None
+    found = config_file(load_config(config))  # a malformed one, found or named, is an error (exit 2)
     return os.path.dirname(found) if found else os.getcwd()
 
 
 def default_output(config: Path | None = None) -> str:
     """The configured output folder (relative to the configuration file's folder)."""
-    try:
-        return str(load_config(config).output)
-    except ConfigError:
-        if config is not None:
-            raise
-        return ".ssot-runtime"
+    return str(load_config(config).output)
 
 
 def time_option(name: str, text: str | None) -> int | None:

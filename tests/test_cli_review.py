@@ -80,9 +80,12 @@ def test_writing_into_a_missing_folder_names_the_users_path(traces: Path, tmp_pa
     line = one_line_error(invoke("check", str(traces), "--write-baseline", str(target)), str(target))
     assert ".tmp" not in line and "Errno" not in line and "no such folder" in line
     config = tmp_path / "nonexistent" / "x.toml"
-    src = tmp_path / "src"
-    src.mkdir()
-    line = one_line_error(invoke("discover", str(src), "-c", str(config), "--write"), str(config))
+    src = tmp_path / "code" / "pkg"
+    src.mkdir(parents=True)
+    (src / "__init__.py").write_text("")
+    (src / "new.py").write_text("class Thing: ...\n")
+    (src / "old.py").write_text("from pkg.new import *\n")
+    line = one_line_error(invoke("discover", str(src.parent), "-c", str(config), "--write"), str(config))
     assert ".tmp" not in line and "Errno" not in line
 
 

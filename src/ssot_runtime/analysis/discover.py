@@ -27,6 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..errors import write_error
 from .sources import Index, Module, build_index, helper_module
 
 TYPE_CHECKING = False
@@ -379,6 +380,11 @@ def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bo
 def write(result: Merge) -> None:
     """Write the merged file atomically."""
     tmp = f"{result.path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(result.after)
-    os.replace(tmp, result.path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(result.after)
+        os.replace(tmp, result.path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise write_error(result.path, "configuration", exc) from None

@@ -141,9 +141,73 @@ def test_check_allow_empty_still_passes_on_an_empty_folder(tmp_path: Path) -> No
 def test_scan_says_1_file(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()
-    (src / "a.py").write_text("x = 1\n")
+    (src / "a.py").write_text("import oldpkg.legacy\n")
     config = tmp_path / "c.toml"
     config.write_text('[redirects]\n"oldpkg.legacy" = "newpkg.canonical"\n')
     result = invoke("scan", str(src), "-c", str(config))
     assert result.exit_code == 0, result.output
-    assert "1 files" not in result.stdout
+    assert result.stdout.endswith("\n1 reference in 1 file (1 read)\n"), result.stdout
+
+
+SHOP = {
+    "shop/__init__.py": "", "shop/core/__init__.py": "", "shop/new/__init__.py": "", "shop/app/__init__.py": "",
+    "shop/core/models.py": "class Product: ...\nItem = Product\n",
+    "shop/new/things.py": "X = 1\n",
+    "shop/app/two.py": "from shop.old.things import X; from shop.core.models import Item\n",
+    "shop/app/star.py": "from shop.core.models import *\n\ndef make():\n    return Item()\n",
+}
+SHOP_TOML = '[redirects]\n"shop.core.models:Item" = "shop.core.models:Product"\n"shop.old.*" = "shop.new.*"\n'
+
+
+@pytest.fixture
+def shop(make_tree: Any, telemetry_output: Path) -> tuple[Path, Path, Path]:
+    """A symbol rule within one module, a prefix rule, a line using both, a star import: traced."""
+    import sys
+
+    import ssot_runtime
+
+    root = make_tree(SHOP)
+    config = root / "ssot-runtime.toml"
+    config.write_text(SHOP_TOML)
+    with ssot_runtime.tracking(config) as hook:
+        for name in ("two", "star"):
+            source = root / "shop" / "app" / f"{name}.py"
+            space = {"__name__": f"shop.app.{name}"}
+            exec(compile(source.read_text(), str(source), "exec"), space)
+            if name == "star":
+                space["make"]()
+        hook.flush()
+    for name in [m for m in sys.modules if m == "shop" or m.startswith("shop.")]:
+        del sys.modules[name]
+    return root, config, telemetry_output
+
+
+def test_a_symbol_rule_heading_shows_the_names(shop: tuple[Path, Path, Path]) -> None:
+    root, config, out = shop
+    table = invoke("report", str(out), "--root", str(root), "-c", str(config)).stdout
+    assert "shop.core.models -> shop.core.models" not in table
+    assert "shop.core.models:Item -> shop.core.models:Product" in table
+    markdown = invoke("report", str(out), "--root", str(root), "-c", str(config), "-f", "markdown").stdout
+    assert "## `shop.core.models:Item` -> `shop.core.models:Product`\n" in markdown
+
+
+def test_the_html_shows_rules_as_written_and_counts_each_paths_own_uses(
+        shop: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    root, config, out = shop
+    page_file = tmp_path / "r.html"
+    result = invoke("report", str(out), "--root", str(root), "-c", str(config), "-f", "html", "-o", str(page_file))
+    assert result.exit_code == 0, result.output
+    page = page_file.read_text()
+    assert "rule <code>shop.old.*</code> &rarr; <code>shop.new.*</code>" in page
+    assert "<h3><code>shop.core.models:Item</code> &rarr; <code>shop.core.models:Product</code></h3>" in page
+    # two.py:1 holds one use of each path: each path's batch counts its own
+    assert "2 uses of this path" not in page
+    assert page.count("(1 use of this path; 1 use of other paths)") == 2
+
+
+def test_the_plan_refuses_an_unchanged_star_import_with_the_reason(shop: tuple[Path, Path, Path]) -> None:
+    root, config, out = shop
+    plan = json.loads(invoke("plan", str(out), "--root", str(root), "-c", str(config), "-f", "json").stdout)
+    (star,) = [c for c in plan["unresolved"] if c["file"] == "shop/app/star.py"]
+    assert star["status"] == "refused" and "star import of shop.core.models" in star["reason"]
+    assert "does not name" not in star["reason"]

@@ -19,6 +19,7 @@ import json
 from importlib import resources
 
 from ..traces.coverage import iso, plural, summary
+from .report import symbol_pairs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -196,21 +197,28 @@ def _plan(report: dict[str, Any], cfg: Config | None, root: str | None) -> dict[
     return build_plan(report, cfg, root=root)
 
 
+def _uses_of(change: dict[str, Any], legacy: str) -> int:
+    """The uses of one legacy path a line change carries (a line can hold uses of two paths)."""
+    return sum(site["uses"] for site in change.get("sites", ()) if site["legacy"] == legacy)
+
+
 def _plan_html(plan: dict[str, Any] | None, legacy: str) -> str:
     if plan is None:
         return '<p class="muted">No plan: no configuration with rules was found.</p>'
     parts = []
     for batch in plan["batches"]:
-        changes = [c for c in batch["changes"] if c["legacy"] == legacy]
+        changes = [c for c in batch["changes"] if c["legacy"] == legacy or _uses_of(c, legacy)]
         if not changes:
             continue
         parts.append(f'<div class="batch"><h4>Batch {batch["number"]} ({_E(batch["priority"])}, '
-                     f'{plural(sum(c["uses"] for c in changes), "use")} of this path)</h4>')
+                     f'{plural(sum(_uses_of(c, legacy) for c in changes), "use")} of this path)</h4>')
         for change in changes:
             before = "".join(f"- {line}\n" for line in change["before"].split("\n"))
             after = "".join(f"+ {line}\n" for line in change["after"].split("\n"))
+            mine = _uses_of(change, legacy)
+            others = f"; {plural(change['uses'] - mine, 'use')} of other paths" if change["uses"] > mine else ""
             parts.append(f'<p class="where">{_E(change["file"])}:{change["line"]} '
-                         f'({plural(change["uses"], "use")})</p><pre class="diff"><span class="del">'
+                         f'({plural(mine, "use")} of this path{others})</p><pre class="diff"><span class="del">'
                          f'{_E(before)}</span><span class="add">{_E(after)}</span></pre>')
         parts.append(f'<p class="verify">Verify: <code>{_E(batch["verify"])}</code></p></div>')
     left = [c for c in plan["unresolved"] if c["legacy"] == legacy]
@@ -301,12 +309,14 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
             if count:
                 quiet = (f'<p class="quiet">Last use {_E(path["last_seen"][:16].replace("T", " "))} UTC; since then '
                          f'{no_use_sentence(count, span)}.</p>')
-        notes = "".join(f'<li>rule <code>{_E(r.key)}</code> &rarr; <code>{_E(r.target)}'
-                        f'{":" + _E(r.target_symbol) if r.target_symbol else ""}</code>'
+        notes = "".join(f'<li>rule <code>{_E(r.key)}</code> &rarr; <code>{_E(r.target_key)}</code>'
                         f'{" (" + _E(r.mode) + ")" if r.mode else ""}{": " + _E(r.note) if r.note else ""} '
                         f'{deadline(r, today)}</li>' for r in found)
+        pairs = symbol_pairs(path) if target == legacy else [("", "")]  # names moving within one module
+        title = ", ".join(f"<code>{_E(legacy + old)}</code> &rarr; <code>{_E(target + new)}</code>"
+                          for old, new in pairs)
         details.append(
-            f'<section class="path" id="{anchor}"><h3><code>{_E(legacy)}</code> &rarr; <code>{_E(target)}</code></h3>'
+            f'<section class="path" id="{anchor}"><h3>{title}</h3>'
             f'<p>{plural(path["uses"], "use")} at {plural(path["sites_count"], "site")} in '
             f'{plural(path["files_count"], "file")}; {plural(path["processes"], "process")}; services: '
             f'{_E(", ".join(path["services"]) or "-")}; mode {_E(mode or "unknown (no rule)")}.</p>'
@@ -331,8 +341,7 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
                    f'<strong class="{"quiet" if known else "unknown"}">{_E(evidence)}</strong>'
                    + (f" ({_E(start[:10])} to {_E(end[:10])})" if start and end else "") + ".</p><ul>")
         for rule in unused:
-            out.append(f'<li><code>{_E(rule.key)}</code> &rarr; <code>{_E(rule.target)}'
-                       f'{":" + _E(rule.target_symbol) if rule.target_symbol else ""}</code>'
+            out.append(f'<li><code>{_E(rule.key)}</code> &rarr; <code>{_E(rule.target_key)}</code>'
                        f'{": " + _E(rule.note) if rule.note else ""} {deadline(rule, today)}</li>')
         out.append("</ul></section>")
     out += ['<section id="paths"><h2>Per path</h2>', *details, "</section>"]

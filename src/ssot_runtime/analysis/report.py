@@ -171,9 +171,10 @@ def render_table(report: dict[str, Any], *, console: Any = None) -> str:
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
     console.print(f"{summary(report)}: {_counts(report['totals'])}")
     for path in report["legacy_paths"]:
-        table = Table(title=f"{heading(path)}  ({plural(path['uses'], 'use')}, "
-                            f"{plural(path['sites_count'], 'site')}, {plural(path['processes'], 'process')})",
-                      title_justify="left", show_lines=False)
+        # The heading on a line of its own: a table's title wraps at the table's width.
+        console.print(f"{heading(path)}  ({plural(path['uses'], 'use')}, {plural(path['sites_count'], 'site')}, "
+                      f"{plural(path['processes'], 'process')})", markup=False, highlight=False, soft_wrap=True)
+        table = Table(show_lines=False)
         for column in ("file:line", "function", "symbol", "uses"):
             table.add_column(column, justify="right" if column == "uses" else "left")
         for site in path["sites"]:

@@ -186,7 +186,7 @@ def test_a_symbol_rule_heading_shows_the_names(shop: tuple[Path, Path, Path]) ->
     root, config, out = shop
     table = invoke("report", str(out), "--root", str(root), "-c", str(config)).stdout
     assert "shop.core.models -> shop.core.models" not in table
-    assert "shop.core.models:Item -> shop.core.models:Product" in table
+    assert "shop.core.models:Item -> shop.core.models:Product  (2 uses, 2 sites, 1 process)" in table.splitlines()
     markdown = invoke("report", str(out), "--root", str(root), "-c", str(config), "-f", "markdown").stdout
     assert "## `shop.core.models:Item` -> `shop.core.models:Product`\n" in markdown
 

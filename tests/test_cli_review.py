@@ -211,3 +211,14 @@ def test_the_plan_refuses_an_unchanged_star_import_with_the_reason(shop: tuple[P
     (star,) = [c for c in plan["unresolved"] if c["file"] == "shop/app/star.py"]
     assert star["status"] == "refused" and "star import of shop.core.models" in star["reason"]
     assert "does not name" not in star["reason"]
+
+
+def test_the_html_names_the_filters_that_left_nothing(traces: Path, tmp_path: Path) -> None:  # noqa: F811
+    config = tmp_path / "c.toml"
+    config.write_text('[redirects]\n"app.ws.unified_manager" = "app.ws.websocket_manager"\n')
+    page = tmp_path / "r.html"
+    result = invoke("report", str(traces), "-c", str(config), "--service", "nosuch", "-f", "html", "-o", str(page))
+    assert result.exit_code == 0, result.output
+    text = page.read_text()
+    assert "the filters --service nosuch left no process evidence: nothing to conclude" in text
+    assert "no process evidence in the data" not in text

@@ -336,7 +336,8 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
         start, end = cov["start"], cov["end"]
         known = bool(cov["processes"] and start and end)
         evidence = (no_use_sentence(cov["processes"], _parse_iso(end) - _parse_iso(start)) if known
-                    else "no process evidence in the data: nothing to conclude")
+                    else f"the filters {cov['filters']} left no process evidence: nothing to conclude"
+                    if cov.get("filters") else "no process evidence in the data: nothing to conclude")
         out.append('<section id="unused"><h2>Configured paths with no use</h2><p>Each of these: '
                    f'<strong class="{"quiet" if known else "unknown"}">{_E(evidence)}</strong>'
                    + (f" ({_E(start[:10])} to {_E(end[:10])})" if start and end else "") + ".</p><ul>")

@@ -150,8 +150,8 @@ def test_unused_legacy_paths_with_their_evidence(project: Path) -> None:
     assert unused["undecided"] == []
     markdown = runner.invoke(app, ["audit", "app", "--traces", "traces", "--format", "markdown"]).stdout
     assert "## Configured legacy paths without use: ready to delete\n\nEvidence: no use in 1 process, " in markdown
-    (project / "empty").mkdir()
-    nothing = audit_json("app", "--traces", "empty")["unused"]
+    (project / "empty.jsonl").write_text("")  # read, and no process in it (an empty folder: no trace data)
+    nothing = audit_json("app", "--traces", "empty.jsonl")["unused"]
     assert nothing == {"evidence": {"processes": 0, "start": None, "end": None}, "legacy_paths": [], "undecided": [],
                        "note": "no process evidence in the traces: nothing can be called unused"}
 

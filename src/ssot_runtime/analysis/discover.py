@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..errors import write_error
 from .sources import Index, Module, build_index, helper_module, marked_as_shim
 
 TYPE_CHECKING = False
@@ -404,4 +405,7 @@ def write(result: Merge) -> None:
     """Write the merged file atomically, as ``fix --write`` does: through a symbolic link, its mode kept."""
     from .fix import write_atomic
 
-    write_atomic(result.path, result.after)
+    try:
+        write_atomic(result.path, result.after)
+    except OSError as exc:
+        raise write_error(result.path, "configuration", exc) from None

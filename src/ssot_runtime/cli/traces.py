@@ -71,14 +71,22 @@ def report(
     if fmt == "html" and output is None and sys.stdout.isatty():
         raise CliError("--format html writes a page, not terminal text: give --output FILE (or redirect stdout)")
     since_ns, until_ns = time_option("--since", since), time_option("--until", until)
+    if since_ns is not None and until_ns is not None and since_ns > until_ns:
+        raise OptionError(f"--since {since} is after --until {until}: no time is in both")
     filters = _traces.Filters(services=frozenset(service or ()), legacy=tuple(legacy or ()),
                               since_ns=since_ns, until_ns=until_ns)
     base = project_root(root, config)
     mapper = _mapper(path_map, base)
     timeline = Timeline() if by is not None or fmt == "html" else None
     agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config,
-                      timeline=timeline, store=source, token_env=token_env)
+                      timeline=timeline, store=source, token_env=token_env, exclude=(output,))
     doc = _report.build_report(agg, mapper=mapper, top=top)
+    named = [f"{option} {value}" for option, values in (("--service", service), ("--legacy", legacy),
+                                                         ("--since", [since] if since else None),
+                                                         ("--until", [until] if until else None))
+             for value in values or ()]
+    if named:
+        doc["coverage"]["filters"] = " ".join(named)  # the summary says what left no evidence
     if timeline is not None:
         canonical = {p["legacy"]: p["canonical"] for p in doc["legacy_paths"]}
         series = timeline.series(agg, by or "day", since_ns=since_ns, until_ns=until_ns, canonical=canonical)
@@ -164,7 +172,9 @@ def check(
 
     base = project_root(root, config)
     mapper = _mapper(path_map, base)
-    agg = read_traces(sources, config=config, warn=skip_bad_lines, store=source, token_env=token_env)
+    agg = read_traces(sources, config=config, warn=skip_bad_lines, store=source, token_env=token_env,
+                      exclude=(baseline, write_baseline), allow_empty=allow_empty,
+                      empty_hint="; pass --allow-empty if that is expected")
     if agg.skipped and not skip_bad_lines:
         raise CliError(f"check: {skipped_message(agg)}; fix the traces or pass --skip-bad-lines")
     doc = _report.build_report(agg, mapper=mapper)

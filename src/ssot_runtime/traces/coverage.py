@@ -120,6 +120,8 @@ def summary(report: dict[str, Any]) -> str:
     """``0 legacy uses in 12 processes, 2026-11-30 09:00 - 17:00 UTC``."""
     cov = report["coverage"]
     uses = plural(report["totals"]["uses"], "legacy use")
+    if not cov["processes"] and cov.get("filters"):
+        return f"{uses}: the filters {cov['filters']} left no process evidence"
     if not cov["processes"]:
         return f"{uses}: no process evidence in the data"
     return f"{uses} in {plural(cov['processes'], 'process')}, {span_text(cov)}"

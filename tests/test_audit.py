@@ -402,3 +402,49 @@ def test_signatures_are_written_as_pep_8_writes_them() -> None:
     assert signature(node) == "(a, /, b: int = 1, c=2, *args: str, d: str | None = None, e=3, **kw: object) -> None"
     bare = ast.parse("def g(*, key, value: int = 0): ...").body[0]
     assert isinstance(bare, ast.FunctionDef) and signature(bare) == "(*, key, value: int = 0)"
+
+
+def test_the_html_report_shows_the_audits_figures(project: Path) -> None:
+    """`report --format html --audit FILE` (issue 15: "the audit's figures when present")."""
+    run_main(project, "traces")
+    written = runner.invoke(app, ["audit", "app", "--traces", "traces", "--format", "json", "--output", "audit.json"])
+    assert written.exit_code == 0, written.output
+    audit = json.loads((project / "audit.json").read_text())
+    result = runner.invoke(app, ["report", "traces", "--format", "html", "--output", "page.html", "--audit",
+                                 "audit.json"])
+    assert result.exit_code == 0, result.output
+    page = (project / "page.html").read_text()
+    from ssot_runtime.analysis.audit import headline
+
+    section = page[page.index('<section id="audit">'):page.index("</section>", page.index('<section id="audit">'))]
+    assert headline(audit).replace("'", "&#x27;") in section
+    manager = next(o for o in audit["objects"] if o["object"] == "app.ws.websocket_manager:WebSocketManager")
+    assert f'<code>app.ws.websocket_manager:WebSocketManager</code></td><td class="num">' \
+           f'{manager["import_paths_count"]} paths &rarr; 1 object' in section
+    for dup in audit["duplicates"]:
+        assert f"<code>{dup['name']}</code>" in section
+    for item in audit["unconfigured"]:
+        assert f"<code>{item['path']}</code>" in section
+    plain = runner.invoke(app, ["report", "traces", "--format", "html", "--output", "plain.html"])
+    assert plain.exit_code == 0 and 'id="audit"' not in (project / "plain.html").read_text()
+
+
+def test_an_audit_file_that_is_not_one_is_one_line(project: Path) -> None:
+    run_main(project, "traces")
+    (project / "report.json").write_text(runner.invoke(app, ["report", "traces", "--format", "json"]).stdout)
+    (project / "broken.json").write_text("{")
+    cases = {
+        ("--format", "html", "-o", "p.html", "--audit", "report.json"):
+            "--audit report.json: expected an ssot-runtime/audit/v1 document (audit --format json), found "
+            "'ssot-runtime/report/v1'",
+        ("--format", "html", "-o", "p.html", "--audit", "missing.json"):
+            "--audit missing.json: cannot read it: No such file or directory",
+        ("--format", "json", "--audit", "report.json"):
+            "--audit adds the audit's figures to the html page: with --format html only (the audit's own "
+            "formats: ssot-runtime audit --format ...)",
+    }
+    for args, message in cases.items():
+        result = runner.invoke(app, ["report", "traces", *args])
+        assert result.exit_code == 2 and result.stderr == f"ssot-runtime: error: {message}\n", result.output
+    broken = runner.invoke(app, ["report", "traces", "--format", "html", "-o", "p.html", "--audit", "broken.json"])
+    assert broken.exit_code == 2 and broken.stderr.startswith("ssot-runtime: error: --audit broken.json: not JSON (")

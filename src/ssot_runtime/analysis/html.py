@@ -257,9 +257,10 @@ def _filters_text(filters: Filters | None) -> str:
 
 def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, config: Path | None = None,
            root: str | None = None, cfg: Config | None = None, today: dt.date | None = None,
-           filters: Filters | None = None) -> str:
+           filters: Filters | None = None, audit: dict[str, Any] | None = None) -> str:
     """The page. ``cfg`` (else the configuration ``config`` names or the one found) gives the rules;
-    ``filters`` are the report's, said on the page."""
+    ``filters`` are the report's, said on the page; ``audit`` (an ``ssot-runtime/audit/v1``
+    document) adds the audit's figures."""
     if cfg is None:
         from ..config import load_config
 
@@ -355,6 +356,10 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
             out.append(f'<li><code>{_E(rule.key)}</code> &rarr; <code>{_E(rule.target_key)}</code>'
                        f'{": " + _E(rule.note) if rule.note else ""} {deadline(rule, today)}</li>')
         out.append("</ul></section>")
+    if audit is not None:
+        from .html_audit import section
+
+        out.append(section(audit))
     out += ['<section id="paths"><h2>Per path</h2>', *details, "</section>"]
     payload = json.dumps({"pageSize": PAGE_SIZE, "paths": data}, separators=(",", ":")).replace("<", "\\u003c")
     out += [f'<script type="application/json" id="report-data">{payload}</script>',

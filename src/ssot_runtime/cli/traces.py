@@ -44,6 +44,7 @@ def report(
     source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
     token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
+    audit: Annotated[Optional[Path], typer.Option("--audit", metavar="FILE", help="html: the audit's figures too, from `audit --format json --output FILE`.")] = None,  # noqa: E501,UP045
 ) -> None:
     """Report the legacy paths still used: where, how often, by which services and processes.
 
@@ -68,6 +69,14 @@ def report(
         raise CliError(f"--by gives the series as table, json or html, not {fmt}: a script reads --format json")
     if by is not None and fmt != "html" and top is not None:
         raise CliError("--top limits the sites shown, and the --by series has none: drop one of them")
+    if audit is not None and fmt != "html":
+        raise CliError("--audit adds the audit's figures to the html page: with --format html only "
+                       "(the audit's own formats: ssot-runtime audit --format ...)")
+    audit_doc = None
+    if audit is not None:
+        from ..analysis.html_audit import read_audit
+
+        audit_doc = read_audit(str(audit))
     if fmt == "html" and output is None and sys.stdout.isatty():
         raise CliError("--format html writes a page, not terminal text: give --output FILE (or redirect stdout)")
     since_ns, until_ns = time_option("--since", since), time_option("--until", until)
@@ -93,7 +102,7 @@ def report(
     if fmt == "html":
         from ..analysis import html
 
-        page = html.render(doc, series, agg, config=config, root=base, filters=filters)
+        page = html.render(doc, series, agg, config=config, root=base, filters=filters, audit=audit_doc)
         _write(output, page, "html")
     elif by is not None:
         from ..analysis import series as text

@@ -35,10 +35,14 @@ demo: $(STAMP) ## Run the bundled chat demo under the hook, then print the repor
 	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example
 	$(VENV)/bin/ssot-runtime plan .ssot-runtime/demo --root sitecustomize_example \
 		--config sitecustomize_example/ssot-runtime.toml --batch-size 2
-	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example \
-		--config sitecustomize_example/ssot-runtime.toml --format html --output .ssot-runtime/demo-report.html
 	$(VENV)/bin/ssot-runtime audit sitecustomize_example/chat --traces .ssot-runtime/demo \
 		--root sitecustomize_example --config sitecustomize_example/ssot-runtime.toml
+	$(VENV)/bin/ssot-runtime audit sitecustomize_example/chat --traces .ssot-runtime/demo \
+		--root sitecustomize_example --config sitecustomize_example/ssot-runtime.toml \
+		--format json --output .ssot-runtime/demo-audit.json
+	$(VENV)/bin/ssot-runtime report .ssot-runtime/demo --root sitecustomize_example \
+		--config sitecustomize_example/ssot-runtime.toml --format html --output .ssot-runtime/demo-report.html \
+		--audit .ssot-runtime/demo-audit.json
 
 test: $(STAMP) ## Run the test suite
 	$(PY) -m pytest

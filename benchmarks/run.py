@@ -23,6 +23,7 @@ sys.path.insert(0, str(HERE))
 
 import hook_speed  # noqa: E402
 import pipeline  # noqa: E402
+import store_speed  # noqa: E402
 from _common import ROWS  # noqa: E402
 
 
@@ -43,6 +44,7 @@ def main() -> int:
     hook_speed.run_rows(args.quick)
     print()
     pipeline.main(args.quick)
+    store_speed.main(args.quick)
     rows = [{k: r[k] for k in ("name", "ratio", "target", "detail")} | {"result": r["result"], "python": version}
             for r in ROWS]
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,8 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
     names = " ".join(r["name"] for r in rows)
     for expected in ("non-legacy import", "hot legacy.Foo read", "from legacy import Foo", "first import",
                      "4 threads", "flush of", "exit delay", "report over", "report --format html", "scan of",
-                     "live module: canonical name read", "live module: legacy name read", "from live import OldFoo"):
+                     "live module: canonical name read", "live module: legacy name read", "from live import OldFoo",
+                     "report --source prometheus"):
         assert expected in names
     assert {r["python"] for r in rows} == {f"{sys.version_info[0]}.{sys.version_info[1]}"}
     assert "counts exact: True" in next(r["detail"] for r in rows if r["name"].startswith("4 threads"))

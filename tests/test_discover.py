@@ -37,7 +37,7 @@ EXPECTED = {
     ("app.ws.lazy", "app.ws.websocket_manager", "observe", "app/ws/lazy.py", 9),
     ("app.ws.manager", "app.ws.websocket_manager", "observe", "app/ws/manager.py", 5),
     ("app.ws.star", "app.ws.websocket_manager", "observe", "app/ws/star.py", 1),
-    ("app.ws.swapped", "app.ws.websocket_manager", "observe", "app/ws/swapped.py", 5),
+    ("app.ws.swapped", "app.ws.websocket_manager", "redirect", "app/ws/swapped.py", 5),  # a pure alias
     ("app.ws.unified_manager_compat", "app.ws.websocket_manager", "observe", "app/ws/unified_manager_compat.py", 3),
     ("app.ws.unified_manager_compat:UnifiedWebSocketManager", "app.ws.websocket_manager:WebSocketManager", "observe",
      "app/ws/unified_manager_compat.py", 3),
@@ -95,7 +95,8 @@ SHIMS = {
               "def __getattr__(name):\n    module, symbol = _MOVED[name]\n"
               "    return getattr(import_module(module), symbol)\n",
               [("table", "new.mod", "observe"), ("table:Old", "new.mod:Thing", "observe")], None),
-    "typed": ("from typing import TYPE_CHECKING\nfrom new.mod import Thing\nif TYPE_CHECKING:\n"
+    "typed": ('"""Deprecated: use new.mod."""\nfrom typing import TYPE_CHECKING\nfrom new.mod import Thing\n'
+              "if TYPE_CHECKING:\n"
               "    from new.other import Other\n__all__ = ['Thing']\n", [("typed", "new.mod", "observe")], None),
     "helper": ("from new.warn_helpers import moved\nfrom new.mod import *\nmoved('helper')\n",
                [("helper", "new.mod", "observe")], None),
@@ -258,10 +259,8 @@ def test_on_the_demo_before_its_consolidation_discover_writes_its_map(tmp_path: 
     }
     cli(demo, "run", "--output", "discovered", "--", sys.executable, "main.py")
     by_hand, discovered = sites(demo, "by-hand"), sites(demo, "discovered")
-    assert by_hand <= discovered and len(by_hand) == 10
-    # the one more: the shim's own star import reads the alias, which a rule now counts
-    assert discovered - by_hand == {("chat.ws.websocket_manager", "ChatManager", "chat/ws/manager_compat.py", 5,
-                                     "chat.ws.manager_compat.<module>", 1)}
+    # The shim's own star import reads the alias a rule now names (ChatManager): a star import is no use.
+    assert discovered == by_hand and len(by_hand) == 10
 
 
 # -- numpy 2: numpy/core/ is PEP 562 shims that forward to numpy._core and warn ----------------------
@@ -398,3 +397,81 @@ def test_forwarding_lines_make_a_shim_and_logic_never_gets_a_rule(lines: list[st
         assert module_rules == []  # logic beyond forwarding: no module rule, ever
         refused = warns or (not logic.startswith("def") and (star or logic.startswith("if")))
         assert [r.module for r in found.refused] == (["old"] if refused else [])
+
+
+# -- the new-user review ------------------------------------------------------------------------------
+
+def test_a_module_that_replaces_itself_is_written_in_redirect_mode_and_the_comment_says_why() -> None:
+    found = discover([str(FIXTURE / "app")])
+    swapped = next(r for r in found.rules if r.key == "app.ws.swapped")
+    text = swapped.toml(relative)
+    assert text.endswith('"app.ws.swapped" = { to = "app.ws.websocket_manager", mode = "redirect" }\n')
+    assert "redirect mode: a module that replaces itself in sys.modules is a pure alias of its target " \
+           "(the same objects), and observe mode cannot see its uses" in text
+
+
+def test_a_rule_overlapping_one_already_there_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    config = project / "ssot-runtime.toml"
+    # a symbol rule of a shim module, an exact rule of a module inside a mirrored tree
+    existing = ('[redirects]\n"app.ws.star:WebSocketManager" = "app.ws.websocket_manager:WebSocketManager"\n'
+                '"app.legacy.events" = "app.core.events"\n')
+    config.write_text(existing)
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["discover", "app"])
+    assert result.exit_code == 0, result.output
+    assert "kept: app.ws.star is already mapped by app.ws.star:WebSocketManager in ssot-runtime.toml " \
+           "(discovered at app/ws/star.py:1)" in result.stderr
+    assert "kept: app.legacy.* overlaps app.legacy.events, already in ssot-runtime.toml " \
+           "(discovered at app/legacy/__init__.py:1)" in result.stderr
+    assert '+"app.ws.star"' not in result.stdout and '+"app.legacy.*"' not in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and symlinks")
+def test_write_keeps_the_newlines_the_mode_and_a_symlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    real = project / "conf" / "real.toml"
+    real.parent.mkdir()
+    before = b'# the map\r\nmode = "warn"\r\n\r\n[redirects]\r\n"app.ws.manager" = "app.ws.websocket_manager"\r\n'
+    real.write_bytes(before)
+    real.chmod(0o640)
+    link = project / "ssot-runtime.toml"
+    link.symlink_to(real)
+    monkeypatch.chdir(project)
+    result = runner.invoke(app, ["discover", "app", "--write"])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(real)  # written through the link
+    after = real.read_bytes()
+    assert after.startswith(before) and b"\n" not in after.replace(b"\r\n", b"")  # CRLF throughout
+    assert (real.stat().st_mode & 0o777) == 0o640
+    assert len(load_config(str(link)).rules) == len(EXPECTED)
+
+
+def test_conftest_is_never_a_shim_and_a_facade_is_undecided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = copy_fixture(tmp_path)
+    (project / "tests").mkdir()
+    (project / "tests" / "__init__.py").write_text("")
+    (project / "tests" / "conftest.py").write_text("from app.ws.websocket_manager import WebSocketManager\n")
+    (project / "app" / "api.py").write_text('"""Public API."""\n\nfrom app.core.events import publish\n'
+                                            'from app.ws.websocket_manager import WebSocketManager\n\n'
+                                            '__all__ = ["WebSocketManager", "publish"]\n')
+    monkeypatch.chdir(project)
+    found = discover([str(project)])
+    assert not [r for r in found.rules if "conftest" in r.key or r.key.startswith("app.api")]
+    assert [(u.module, relative_to(u.file, project), u.line) for u in found.undecided] == [
+        ("app.api", "app/api.py", 3)]
+    assert found.undecided[0].reason.startswith("re-exports under the same names with no deprecation marker")
+    assert {(r.key, r.to, r.mode) for r in found.rules} == {(e[0], e[1], e[2]) for e in EXPECTED}  # the rest stays
+    result = runner.invoke(app, ["discover", "."])
+    assert result.exit_code == 0, result.output
+    assert "undecided: app/api.py:3: app.api: re-exports under the same names with no deprecation marker" \
+        in result.stderr
+    assert ", 1 refused, 1 undecided\n" in result.stderr
+    # audit on the project root: conftest's imports are no re-exports, so check --audit is not failed by them
+    (project / "ssot-runtime.toml").write_text((FIXTURE / "hand-written.toml").read_text())
+    doc = json.loads(runner.invoke(app, ["audit", "--format", "json"]).stdout)
+    assert not [p for p in doc["unconfigured"] if "conftest" in p["path"]]
+
+
+def relative_to(path: str, root: Path) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")

@@ -23,3 +23,12 @@ class LegacyImportError(ImportError):
 
 class LegacyImportWarning(DeprecationWarning):
     """Issued in ``warn`` mode when code uses a legacy path."""
+
+
+def write_error(path: str, what: str, exc: OSError) -> SsotRuntimeError:
+    """The error for a file that cannot be written: the user's path and the cause, not an internal temp file."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    cause = f"no such folder {folder}" if not os.path.isdir(folder) else (exc.strerror or str(exc)).lower()
+    return SsotRuntimeError(f"{path}: cannot write the {what}: {cause}")

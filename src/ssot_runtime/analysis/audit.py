@@ -123,7 +123,9 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
     duplicates = _duplicates(index, by_path, where)
     unconfigured = [{**p, "object": o["object"]} for o in objects for p in o["import_paths"]
                     if p["how"] == UNCONFIGURED]
-    unused = _unused(index, rules, agg, where) if agg is not None else None
+    unread = [{"module": name, "file": where(module.file), "line": module.error_line, "reason": module.error}
+              for name, module in sorted(index.modules.items()) if module.error is not None]
+    unused = _unused(index, cfg, agg, where) if agg is not None else None
     loaded_twice = _loaded_twice(agg, where) if agg is not None else None
     return {
         "schema": SCHEMA,
@@ -133,12 +135,13 @@ def build_audit(index: Index, cfg: Config, *, agg: Aggregate | None = None,
                    "objects_with_several_paths": sum(1 for o in objects if o["import_paths_count"] > 1),
                    "duplicates": len(duplicates), "unconfigured": len(unconfigured),
                    "loaded_twice": None if loaded_twice is None else len(loaded_twice),
-                   "unused": None if unused is None else len(unused["legacy_paths"])},
+                   "unused": None if unused is None else len(unused["legacy_paths"]), "unread": len(unread)},
         "objects": objects,
         "duplicates": duplicates,
         "unconfigured": unconfigured,
         "loaded_twice": loaded_twice,
         "unused": unused,
+        "unread": unread,
     }
 
 
@@ -210,22 +213,73 @@ def _uses_of(rule: Rule, agg: Aggregate) -> int:
     return total
 
 
-def _unused(index: Index, rules: list[Rule], agg: Aggregate, where: Callable[[str], str]) -> dict[str, Any]:
+def _unused(index: Index, cfg: Config, agg: Aggregate, where: Callable[[str], str]) -> dict[str, Any]:
+    """The rules no use reached, each with what can go; ``undecided``: the rules whose uses could not be seen.
+
+    No verdict at all when a line of the traces did not parse (the uses it held are unknown) or
+    when no process left evidence.
+    """
     from ..traces.coverage import coverage
 
     cov = coverage(agg)
     evidence = {"processes": cov["processes"], "start": cov["start"], "end": cov["end"]}
+    skipped = list(getattr(agg, "skipped", None) or ())
+    if skipped:
+        path, line, _why = skipped[0]
+        count = len(skipped)
+        return {"evidence": evidence, "legacy_paths": [], "undecided": [],
+                "note": f"{count} line{'s' if count != 1 else ''} of the traces did not parse (the first: "
+                        f"{path}:{line}): the uses {'they' if count != 1 else 'it'} held are unknown, so nothing "
+                        "can be called unused"}
     if not cov["processes"]:
-        return {"evidence": evidence, "legacy_paths": [],
+        return {"evidence": evidence, "legacy_paths": [], "undecided": [],
                 "note": "no process evidence in the traces: nothing can be called unused"}
-    paths = []
-    for rule in rules:
+    paths, undecided = [], []
+    for rule in cfg.rules:
         if _uses_of(rule, agg):
             continue
+        mode = cfg.rule_mode(rule)
         module = index.modules.get(rule.legacy)
-        paths.append({"rule": rule.key, "legacy": rule.legacy, "symbol": rule.symbol, "mode": rule.mode,
-                      "file": where(module.file) if module is not None else None, "uses": 0})
-    return {"evidence": evidence, "legacy_paths": paths, "note": None}
+        entry: dict[str, Any] = {"rule": rule.key, "legacy": rule.legacy, "symbol": rule.symbol, "mode": mode,
+                                 "file": where(module.file) if module is not None else None, "line": None,
+                                 "uses": 0}
+        blind = _unseen(index, rule, mode)
+        if blind is not None:
+            undecided.append({**entry, "reason": f"observe mode cannot see the uses of a module that replaces "
+                                                 f"itself in sys.modules ({where(blind.file)}:{blind.forwards_line}):"
+                                                 " run it in redirect mode to count them"})
+            continue
+        entry["line"], entry["remove"] = _what_can_go(rule, module, where)
+        paths.append(entry)
+    return {"evidence": evidence, "legacy_paths": paths, "undecided": undecided, "note": None}
+
+
+def _unseen(index: Index, rule: Rule, mode: str) -> Module | None:
+    """The module on disk whose uses a rule in observe mode cannot see: one that replaces itself."""
+    if mode != "observe":
+        return None
+    for name, module in sorted(index.modules.items()):
+        under = name == rule.legacy or (rule.prefix and name.startswith(rule.legacy + "."))
+        if under and module.replaces_itself:
+            return module
+    return None
+
+
+def _what_can_go(rule: Rule, module: Module | None, where: Callable[[str], str]) -> tuple[int | None, str]:
+    """``(line, text)``: what deleting an unused legacy path means, in the tree as it is."""
+    if module is None:
+        return None, "the rule can go (no file of the legacy path is in the tree)"
+    if rule.symbol is not None:
+        binding = module.bindings.get(rule.symbol)
+        if binding is not None and not module.shim:
+            return binding.line, f"the rule and the alias line at {where(module.file)}:{binding.line} can go " \
+                                 "(the module stays)"
+        if binding is not None:
+            return binding.line, f"the rule and the line at {where(module.file)}:{binding.line} can go"
+        return None, f"the rule can go ({rule.legacy} has no line for {rule.symbol})"
+    if module.shim or rule.prefix:
+        return None, f"the rule and {where(module.file)} can go"
+    return None, f"the rule can go ({where(module.file)} has code of its own: it stays)"
 
 
 def _loaded_twice(agg: Aggregate, where: Callable[[str], str]) -> list[dict[str, Any]]:
@@ -256,6 +310,8 @@ def headline(audit: dict[str, Any]) -> str:
         parts.append(f"{_plural(t['loaded_twice'], 'file')} loaded under two names")
     if t["unused"] is not None:
         parts.append(f"{t['unused']} configured legacy path{'s' if t['unused'] != 1 else ''} unused")
+    if t.get("unread"):
+        parts.append(f"{_plural(t['unread'], 'file')} not read (they do not parse)")
     return ", ".join(parts)
 
 
@@ -274,13 +330,25 @@ def _evidence_text(unused: dict[str, Any]) -> str:
     return f"no use in {_plural(ev['processes'], 'process')}, {ev['start']} - {ev['end']}"
 
 
+def _classes_text(entry: dict[str, Any], quote: str = "") -> str:
+    classes = entry.get("classes") or []
+    if not classes:
+        return ""
+    return "; classes defined twice: " + ", ".join(f"{quote}{c}{quote}" for c in classes)
+
+
 def _cell(text: str) -> str:
     """Code in a Markdown table cell: a ``|`` (``str | None``) would end the cell."""
     return "`" + text.replace("|", "\\|") + "`"
 
 
 def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
-    lines = ["# Consolidation audit\n", f"{headline(audit)}.\n", "## Import paths per object\n"]
+    lines = ["# Consolidation audit\n", f"{headline(audit)}.\n"]
+    if audit.get("unread"):
+        lines.append("## Files not read\n")
+        lines += [f"- `{u['file']}:{u['line']}`: {u['reason']}" for u in audit["unread"]]
+        lines.append("")
+    lines.append("## Import paths per object\n")
     shown = [o for o in audit["objects"] if all_objects or o["import_paths_count"] > 1]
     if not shown:
         lines.append("Every object has one import path.\n")
@@ -323,14 +391,18 @@ def render_markdown(audit: dict[str, Any], *, all_objects: bool = False) -> str:
         lines.append("## One file loaded under two module names\n")
         for entry in audit["loaded_twice"] or []:
             lines.append(f"- `{entry['file']}` as {', '.join(f'`{m}`' for m in entry['modules'])} "
-                         f"({_plural(entry['processes'], 'process')})")
+                         f"({_plural(entry['processes'], 'process')})" + _classes_text(entry, "`"))
         lines.append("None seen.\n" if not audit["loaded_twice"] else "")
     if audit["unused"] is not None:
         lines.append("## Configured legacy paths without use: ready to delete\n")
         lines.append(f"Evidence: {_evidence_text(audit['unused'])}.\n")
         for p in audit["unused"]["legacy_paths"]:
-            lines.append(f"- `{p['rule']}`" + (f" (`{p['file']}`)" if p["file"] else ""))
+            lines.append(f"- `{p['rule']}` (mode {p['mode']}): {p['remove']}")
         if audit["unused"]["legacy_paths"]:
+            lines.append("")
+        for p in audit["unused"].get("undecided") or ():
+            lines.append(f"- `{p['rule']}` (mode {p['mode']}): not decided: {p['reason']}")
+        if audit["unused"].get("undecided"):
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -351,13 +423,19 @@ def render_csv(audit: dict[str, Any]) -> str:
         for d in dup["definitions"]:
             detail = "; ".join(f"{x['member']}: {_difference_text(x)}" for x in dup["differences"])
             writer.writerow(["duplicate", dup["name"], d["object"], d["kind"], "", d["file"], d["line"], detail])
+    for u in audit.get("unread") or ():
+        writer.writerow(["unread", u["module"], "", "", "", u["file"], u["line"], u["reason"]])
     for entry in audit["loaded_twice"] or []:
         writer.writerow(["loaded_twice", entry["file"], " ".join(entry["modules"]), "", "", entry["file"], "",
-                         f"{entry['processes']} processes"])
+                         _plural(entry["processes"], "process")
+                         + (f"; classes defined twice: {', '.join(entry['classes'])}" if entry["classes"] else "")])
     if audit["unused"] is not None:
         for p in audit["unused"]["legacy_paths"]:
-            writer.writerow(["unused", p["legacy"], p["rule"], p["mode"] or "", p["rule"], p["file"] or "", "",
-                             _evidence_text(audit["unused"])])
+            writer.writerow(["unused", p["legacy"], p["rule"], p["mode"], p["rule"], p["file"] or "", p["line"] or "",
+                             f"{_evidence_text(audit['unused'])}: {p['remove']}"])
+        for p in audit["unused"].get("undecided") or ():
+            writer.writerow(["undecided", p["legacy"], p["rule"], p["mode"], p["rule"], p["file"] or "", "",
+                             p["reason"]])
     return out.getvalue()
 
 
@@ -368,7 +446,9 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
 
     buffer = io.StringIO()
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
-    console.print(headline(audit))
+    console.print(headline(audit), soft_wrap=True)
+    for u in audit.get("unread") or ():
+        console.print(f"not read: {u['file']}:{u['line']}: {u['reason']}", soft_wrap=True)
     for obj in audit["objects"]:
         if not all_objects and obj["import_paths_count"] < 2:
             continue
@@ -401,11 +481,13 @@ def render_table(audit: dict[str, Any], *, console: Any = None, all_objects: boo
         console.print(table)
     for entry in audit["loaded_twice"] or []:
         console.print(f"loaded under two names: {entry['file']} as {', '.join(entry['modules'])} "
-                      f"({_plural(entry['processes'], 'process')})")
+                      f"({_plural(entry['processes'], 'process')})" + _classes_text(entry), soft_wrap=True)
     if audit["unused"] is not None:
-        console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):")
+        console.print(f"configured legacy paths without use ({_evidence_text(audit['unused'])}):", soft_wrap=True)
         for p in audit["unused"]["legacy_paths"]:
-            console.print(f"  {p['rule']}" + (f"  ({p['file']})" if p["file"] else ""))
+            console.print(f"  {p['rule']} (mode {p['mode']}): {p['remove']}", soft_wrap=True)
+        for p in audit["unused"].get("undecided") or ():
+            console.print(f"  {p['rule']} (mode {p['mode']}): not decided: {p['reason']}", soft_wrap=True)
     return buffer.getvalue()
 
 
@@ -429,16 +511,21 @@ def check_baseline(audit: dict[str, Any], allowed: dict[str, Any] | None) -> tup
     allowed = allowed or {}
     known_dups: dict[str, list[str]] = allowed.get("duplicates") or {}
     known_paths = set(allowed.get("unconfigured") or ())
-    offending: list[str] = []
+    offending: list[str] = [f"{u['file']}:{u['line']}: not audited: {u['reason']}" for u in audit.get("unread") or ()]
     for dup in audit["duplicates"]:
-        known = set(known_dups.get(dup["name"], ()))
+        if dup["name"] not in known_dups:  # which definition is the new one the baseline cannot say: one finding
+            at = ", ".join(f"{d['object']} at {d['file']}:{d['line']}" for d in dup["definitions"])
+            offending.append(f"new duplicate: {dup['kind']} {dup['name']}, defined in "
+                             f"{len(dup['definitions'])} modules the baseline does not list it for: {at}")
+            continue
+        known = set(known_dups[dup["name"]])
         for d in dup["definitions"]:
             module = d["object"].partition(":")[0]
             if module in known:
                 continue
             others = ", ".join(o["object"] for o in dup["definitions"] if o is not d)
-            why = "new duplicate" if dup["name"] not in known_dups else "new definition of a duplicate"
-            offending.append(f"{d['file']}:{d['line']}: {why}: {dup['kind']} {d['object']}, also defined as {others}")
+            offending.append(f"{d['file']}:{d['line']}: new definition of a duplicate: {dup['kind']} {d['object']}, "
+                             f"also defined as {others}")
     seen_paths = set()
     for p in audit["unconfigured"]:
         seen_paths.add(p["path"])

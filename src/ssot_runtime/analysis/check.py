@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from ..errors import SsotRuntimeError
+from ..errors import SsotRuntimeError, write_error
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,9 +48,14 @@ def write_baseline(report: dict[str, Any], path: str, root: str | None = None,
     data = baseline_from(report, root, audit)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     tmp = f"{path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise write_error(path, "baseline", exc) from None
     return sum(len(entry["sites"]) for entry in data["legacy_paths"].values())
 
 

@@ -5,8 +5,10 @@ Read statically (:mod:`.sources`, nothing imported or run). What becomes a rule:
 - a **module shim** (its body only forwards: imports, star imports, alias lines, ``__all__``,
   ``warnings.warn``, a PEP 562 ``__getattr__`` that forwards, ``sys.modules[__name__] = ...``):
   a module rule to the module it forwards to, ``mode = "observe"`` (the file is still there and
-  keeps running), plus a symbol rule for each name it takes under another name or from another
-  module;
+  keeps running; ``"redirect"`` for a module that replaces itself in ``sys.modules``, a pure alias
+  whose uses observe mode cannot see), plus a symbol rule for each name it takes under another
+  name or from another module; a module that only re-exports under the same names with no
+  deprecation marker is a facade as much as a shim: undecided, no rule; ``conftest.py`` is never read;
 - a **mirrored package tree** (``old/`` whose ``__init__`` is empty or forwards to ``new``,
   each module ``old/x.py`` forwarding to ``new/x.py``): one prefix rule ``"old.*" = "new.*"``;
 - in a **live module** (one with code of its own, a package ``__init__`` too): alias lines
@@ -27,13 +29,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .sources import Index, Module, build_index, helper_module
+from ..errors import write_error
+from .sources import Index, Module, build_index, helper_module, marked_as_shim
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
 OBSERVE = "observe"
+_FACADE = ("re-exports under the same names with no deprecation marker (no warning, rename, alias line or star "
+           "import; no docstring or name that says compat, legacy, deprecated or moved): a facade (a public API) "
+           "or a shim, the code does not say; no rule written (add one by hand if it is a shim)")
+REDIRECT = "redirect"
 
 
 class DiscoverError(Exception):
@@ -72,6 +79,7 @@ class Refusal:
 class Discovery:
     rules: list[Proposal] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    undecided: list[Refusal] = field(default_factory=list)  # a shim or a facade: the code does not say
     files: int = 0
 
 
@@ -96,12 +104,14 @@ def discover(paths: Iterable[str], index: Index | None = None) -> Discovery:
                                           f"{package}.* (observe mode keeps its own code running)"))
     for name, module in sorted(index.modules.items()):
         if module.error is not None:
-            result.refused.append(Refusal(name, module.file, 1, module.error))
+            result.refused.append(Refusal(name, module.file, module.error_line, module.error))
             continue
         if name in covered:
             result.rules.extend(_renames(module, index, module_rule=None))
             continue
-        if module.shim:
+        if module.shim and marked_as_shim(module) is None:
+            result.undecided.append(Refusal(name, module.file, _forward_line(module), _FACADE))
+        elif module.shim:
             result.rules.extend(_shim_rules(module, index, result.refused))
         elif module.looks_like_shim and module.logic and not helper_module(module):  # cannot decide
             line, what = module.logic[0]
@@ -222,8 +232,11 @@ def _shim_rules(module: Module, index: Index, refused: list[Refusal]) -> list[Pr
         refused.append(Refusal(module.name, module.file, _forward_line(module),
                                f"shim forwarding to {target}, which is not found"))
         return []
-    rules = [Proposal("module", module.name, target, OBSERVE, module.file, _forward_line(module, target),
-                      _describe(module))]
+    mode, why = OBSERVE, _describe(module)
+    if module.replaces_itself:  # a pure alias: the same objects; observe mode would not see its uses
+        mode, why = REDIRECT, why + "; redirect mode: a module that replaces itself in sys.modules is a pure " \
+            "alias of its target (the same objects), and observe mode cannot see its uses"
+    rules = [Proposal("module", module.name, target, mode, module.file, _forward_line(module, target), why)]
     return rules + _renames(module, index, module_rule=target)
 
 
@@ -299,7 +312,7 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
     before = ""
     table: dict[str, object] = {}
     if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8", newline="") as f:  # as it is on disk: its newlines are kept
             before = f.read()
         data = _read_toml(path)
         section = _tool_section(data) if pyproject else data
@@ -312,11 +325,20 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
     kept: list[tuple[Proposal, str]] = []
     for rule in discovery.rules:
         legacy = rule.key.removesuffix(".*").partition(":")[0]
+        owner = resolve(legacy, exact, prefixes) if rule.kind != "symbol" else None
+        # a module or prefix rule over a legacy module a rule of the file already names (a symbol rule too),
+        # or a prefix rule over a module the file already maps: the two would overlap
+        named = next((r for r in existing if r.legacy == legacy), None) if rule.kind != "symbol" else None
+        under = next((r for r in existing if r.legacy.startswith(legacy + ".")), None) \
+            if rule.kind == "prefix" else None
         if rule.key in keys:
             kept.append((rule, f"{rule.key} is already in {where(path)}"))
-        elif rule.kind != "symbol" and resolve(legacy, exact, prefixes) is not None:
-            owner = resolve(legacy, exact, prefixes)
-            kept.append((rule, f"{legacy} is already mapped by {owner[1].key if owner else ''} in {where(path)}"))
+        elif owner is not None:
+            kept.append((rule, f"{legacy} is already mapped by {owner[1].key} in {where(path)}"))
+        elif named is not None:
+            kept.append((rule, f"{legacy} is already mapped by {named.key} in {where(path)}"))
+        elif under is not None:
+            kept.append((rule, f"{rule.key} overlaps {under.key}, already in {where(path)}"))
         else:
             added.append(rule)
             keys.add(rule.key)
@@ -325,7 +347,9 @@ def merge(discovery: Discovery, path: str, where: Callable[[str], str], *,
         block = "".join(rule.toml(where) for rule in added)
         stamp = f"# ssot-runtime discover, {(today or dt.date.today()).isoformat()}: " \
                 f"{len(added)} rule{'s' if len(added) != 1 else ''}\n"
-        after = _insert(before, stamp + block, path, pyproject, "redirects" in table)
+        newline = "\r\n" if "\r\n" in before else "\n"  # the file's own newlines for the lines added
+        after = _insert(before, (stamp + block).replace("\n", newline), path, pyproject, "redirects" in table,
+                        newline)
         check = _parse_text(after, path, pyproject)
         parse_config(check, path)  # a merge that breaks the file is an error, not a write
     return Merge(path, before, after, added, kept)
@@ -347,12 +371,12 @@ def _parse_text(text: str, path: str, pyproject: bool) -> dict[str, object]:
     return dict(data)
 
 
-def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bool) -> str:
+def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bool, newline: str = "\n") -> str:
     header = "tool.ssot_runtime.redirects" if pyproject else "redirects"
     lines = text.splitlines(keepends=True)
     start = None
     for number, line in enumerate(lines):
-        match = _HEADER.match(line)
+        match = _HEADER.match(line.rstrip("\r\n"))
         if match and match.group("name").replace('"', "").replace("'", "").replace(" ", "") == header:
             start = number
             break
@@ -361,8 +385,9 @@ def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bo
             raise DiscoverError(f"{path}: its redirects are not under a [{header}] table header of their own "
                                 "(inline or dotted keys): discover cannot add to them; move them under "
                                 f"[{header}]")
-        sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        return f"{text}{sep}[{header}]\n{block}"
+        blank = text.endswith(newline + newline) or text.endswith("\n\n")
+        sep = "" if not text or blank else (newline if text.endswith("\n") else newline * 2)
+        return f"{text}{sep}[{header}]{newline}{block}"
     end = len(lines)
     for number in range(start + 1, len(lines)):
         if lines[number].lstrip().startswith("["):
@@ -372,13 +397,15 @@ def _insert(text: str, block: str, path: str, pyproject: bool, has_redirects: bo
     while last > start + 1 and not lines[last - 1].strip():
         last -= 1  # after the table's last line, before the blank lines that end it
     if last > 0 and not lines[last - 1].endswith("\n"):
-        lines[last - 1] += "\n"
+        lines[last - 1] += newline
     return "".join(lines[:last]) + block + "".join(lines[last:])
 
 
 def write(result: Merge) -> None:
-    """Write the merged file atomically."""
-    tmp = f"{result.path}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(result.after)
-    os.replace(tmp, result.path)
+    """Write the merged file atomically, as ``fix --write`` does: through a symbolic link, its mode kept."""
+    from .fix import write_atomic
+
+    try:
+        write_atomic(result.path, result.after)
+    except OSError as exc:
+        raise write_error(result.path, "configuration", exc) from None

@@ -153,16 +153,27 @@ def _name(legacy: str, site: dict[str, Any]) -> str:
 def write(result: FixResult) -> None:
     """Write each changed file atomically (a temporary file beside it, then a rename), mode kept."""
     for name, (_before, after) in result.changed.items():
-        path = os.path.realpath(name)  # a symbolic link is written through, and stays a link
-        folder = os.path.dirname(path)
+        write_atomic(name, after)
+
+
+def write_atomic(name: str, text: str) -> None:
+    """Write a file atomically (a temporary file beside it, then a rename): a symbolic link is written
+    through and stays a link, the mode of the file is kept (a new file gets the umask's), newlines as given."""
+    path = os.path.realpath(name)
+    folder = os.path.dirname(path)
+    try:
         mode = os.stat(path).st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ssot-fix-")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(after)
-            os.chmod(tmp, mode)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".ssot-write-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -19,6 +19,7 @@ import json
 from importlib import resources
 
 from ..traces.coverage import iso, plural, summary
+from .report import symbol_pairs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,6 +54,14 @@ def quiet_since(agg: Aggregate, after_ns: int) -> tuple[int, int]:
     if not runs:
         return 0, 0
     return len(runs), max(end for _, end in runs) - (after_ns or min(start for start, _ in runs))
+
+
+def skipped_sentence(agg: Aggregate) -> str:
+    """Why lines that did not parse leave no path without use: the uses they held are unknown."""
+    count = len(agg.skipped)
+    path, line, _why = agg.skipped[0]
+    return (f"{plural(count, 'line')} of the traces did not parse (the first: {path}:{line}): the uses "
+            f"{'they' if count != 1 else 'it'} held are unknown, so nothing can be called unused")
 
 
 def no_use_sentence(count: int, span_ns: int) -> str:
@@ -196,21 +205,28 @@ def _plan(report: dict[str, Any], cfg: Config | None, root: str | None) -> dict[
     return build_plan(report, cfg, root=root)
 
 
+def _uses_of(change: dict[str, Any], legacy: str) -> int:
+    """The uses of one legacy path a line change carries (a line can hold uses of two paths)."""
+    return sum(site["uses"] for site in change.get("sites", ()) if site["legacy"] == legacy)
+
+
 def _plan_html(plan: dict[str, Any] | None, legacy: str) -> str:
     if plan is None:
         return '<p class="muted">No plan: no configuration with rules was found.</p>'
     parts = []
     for batch in plan["batches"]:
-        changes = [c for c in batch["changes"] if c["legacy"] == legacy]
+        changes = [c for c in batch["changes"] if c["legacy"] == legacy or _uses_of(c, legacy)]
         if not changes:
             continue
         parts.append(f'<div class="batch"><h4>Batch {batch["number"]} ({_E(batch["priority"])}, '
-                     f'{plural(sum(c["uses"] for c in changes), "use")} of this path)</h4>')
+                     f'{plural(sum(_uses_of(c, legacy) for c in changes), "use")} of this path)</h4>')
         for change in changes:
             before = "".join(f"- {line}\n" for line in change["before"].split("\n"))
             after = "".join(f"+ {line}\n" for line in change["after"].split("\n"))
+            mine = _uses_of(change, legacy)
+            others = f"; {plural(change['uses'] - mine, 'use')} of other paths" if change["uses"] > mine else ""
             parts.append(f'<p class="where">{_E(change["file"])}:{change["line"]} '
-                         f'({plural(change["uses"], "use")})</p><pre class="diff"><span class="del">'
+                         f'({plural(mine, "use")} of this path{others})</p><pre class="diff"><span class="del">'
                          f'{_E(before)}</span><span class="add">{_E(after)}</span></pre>')
         parts.append(f'<p class="verify">Verify: <code>{_E(batch["verify"])}</code></p></div>')
     left = [c for c in plan["unresolved"] if c["legacy"] == legacy]
@@ -241,19 +257,14 @@ def _filters_text(filters: Filters | None) -> str:
 
 def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, config: Path | None = None,
            root: str | None = None, cfg: Config | None = None, today: dt.date | None = None,
-           filters: Filters | None = None) -> str:
+           filters: Filters | None = None, audit: dict[str, Any] | None = None) -> str:
     """The page. ``cfg`` (else the configuration ``config`` names or the one found) gives the rules;
-    ``filters`` are the report's, said on the page."""
+    ``filters`` are the report's, said on the page; ``audit`` (an ``ssot-runtime/audit/v1``
+    document) adds the audit's figures."""
     if cfg is None:
         from ..config import load_config
-        from ..errors import ConfigError
 
-        try:
-            cfg = load_config(config)
-        except ConfigError:
-            if config is not None:
-                raise
-            cfg = None
+        cfg = load_config(config)  # a malformed one is an error, not a page without modes and deadlines
     today = today or dt.datetime.now(dt.timezone.utc).date()
     rules = Rules(cfg)
     plan = _plan(report, cfg, root)
@@ -302,17 +313,20 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
                    f'<td>{limit}</td>'
                    f'<td>{spark(line["uses"])}</td></tr>')
         quiet = ""
-        if line["last_use"] is not None and line["uses"] and not line["uses"][-1]:
+        if line["last_use"] is not None and line["uses"] and not line["uses"][-1] and path["last_seen"] \
+                and not agg.skipped:
             count, span = quiet_since(agg, _parse_iso(path["last_seen"]))
             if count:
                 quiet = (f'<p class="quiet">Last use {_E(path["last_seen"][:16].replace("T", " "))} UTC; since then '
                          f'{no_use_sentence(count, span)}.</p>')
-        notes = "".join(f'<li>rule <code>{_E(r.key)}</code> &rarr; <code>{_E(r.target)}'
-                        f'{":" + _E(r.target_symbol) if r.target_symbol else ""}</code>'
+        notes = "".join(f'<li>rule <code>{_E(r.key)}</code> &rarr; <code>{_E(r.target_key)}</code>'
                         f'{" (" + _E(r.mode) + ")" if r.mode else ""}{": " + _E(r.note) if r.note else ""} '
                         f'{deadline(r, today)}</li>' for r in found)
+        pairs = symbol_pairs(path) if target == legacy else [("", "")]  # names moving within one module
+        title = ", ".join(f"<code>{_E(legacy + old)}</code> &rarr; <code>{_E(target + new)}</code>"
+                          for old, new in pairs)
         details.append(
-            f'<section class="path" id="{anchor}"><h3><code>{_E(legacy)}</code> &rarr; <code>{_E(target)}</code></h3>'
+            f'<section class="path" id="{anchor}"><h3>{title}</h3>'
             f'<p>{plural(path["uses"], "use")} at {plural(path["sites_count"], "site")} in '
             f'{plural(path["files_count"], "file")}; {plural(path["processes"], "process")}; services: '
             f'{_E(", ".join(path["services"]) or "-")}; mode {_E(mode or "unknown (no rule)")}.</p>'
@@ -330,17 +344,22 @@ def render(report: dict[str, Any], series: dict[str, Any], agg: Aggregate, *, co
     unused = rules.unused(agg, filters)
     if unused:
         start, end = cov["start"], cov["end"]
-        known = bool(cov["processes"] and start and end)
+        known = bool(cov["processes"] and start and end and not agg.skipped)
         evidence = (no_use_sentence(cov["processes"], _parse_iso(end) - _parse_iso(start)) if known
-                    else "no process evidence in the data: nothing to conclude")
+                    else skipped_sentence(agg) if agg.skipped
+                    else f"the filters {cov['filters']} left no process evidence: nothing to conclude"
+                    if cov.get("filters") else "no process evidence in the data: nothing to conclude")
         out.append('<section id="unused"><h2>Configured paths with no use</h2><p>Each of these: '
                    f'<strong class="{"quiet" if known else "unknown"}">{_E(evidence)}</strong>'
                    + (f" ({_E(start[:10])} to {_E(end[:10])})" if start and end else "") + ".</p><ul>")
         for rule in unused:
-            out.append(f'<li><code>{_E(rule.key)}</code> &rarr; <code>{_E(rule.target)}'
-                       f'{":" + _E(rule.target_symbol) if rule.target_symbol else ""}</code>'
+            out.append(f'<li><code>{_E(rule.key)}</code> &rarr; <code>{_E(rule.target_key)}</code>'
                        f'{": " + _E(rule.note) if rule.note else ""} {deadline(rule, today)}</li>')
         out.append("</ul></section>")
+    if audit is not None:
+        from .html_audit import section
+
+        out.append(section(audit))
     out += ['<section id="paths"><h2>Per path</h2>', *details, "</section>"]
     payload = json.dumps({"pageSize": PAGE_SIZE, "paths": data}, separators=(",", ":")).replace("<", "\\u003c")
     out += [f'<script type="application/json" id="report-data">{payload}</script>',

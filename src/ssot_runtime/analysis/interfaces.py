@@ -29,8 +29,32 @@ def _public(name: str) -> bool:
     return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
+def _parameter(arg: ast.arg, default: ast.expr | None, star: str = "") -> str:
+    text = star + arg.arg + (f": {ast.unparse(arg.annotation)}" if arg.annotation is not None else "")
+    if default is not None:  # as PEP 8 writes it: `qty: int = 1`, `qty=1`
+        text += (" = " if arg.annotation is not None else "=") + ast.unparse(default)
+    return text
+
+
+def parameters(args: ast.arguments) -> str:
+    """The parameters as they are written (``ast.unparse`` would give ``qty: int=1``)."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    parts = [_parameter(a, d) for a, d in zip(positional, defaults, strict=True)]
+    if args.posonlyargs:
+        parts.insert(len(args.posonlyargs), "/")
+    if args.vararg is not None:
+        parts.append(_parameter(args.vararg, None, "*"))
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += [_parameter(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)]
+    if args.kwarg is not None:
+        parts.append(_parameter(args.kwarg, None, "**"))
+    return ", ".join(parts)
+
+
 def signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-    text = f"({ast.unparse(node.args)})"
+    text = f"({parameters(node.args)})"
     if node.returns is not None:
         text += f" -> {ast.unparse(node.returns)}"
     kinds = [ast.unparse(d).rpartition(".")[2] for d in node.decorator_list]

@@ -177,6 +177,11 @@ def _place(file: str, legacy: str, site: dict[str, Any], edits: list[Change], lo
     if named and edits:  # through an alias the file changes
         return Change(file, line, legacy, text, text, uses, "covered", moved, traced)
     what = site["symbol"] or legacy
+    if site["symbol"] and re.search(rf"\bfrom\s+{re.escape(legacy)}\s+import\s+\*", text):
+        # The line is as traced: a star import brings the name, and no rewrite can rename it there.
+        return Change(file, line, legacy, text, "", uses, "refused",
+                      f"line {line} is a star import of {legacy}: the rewrite cannot rename {what} in it; "
+                      f"import {what} by name (from {legacy} import {what}) and run the plan again", traced)
     reason = f"line {line} names {what}, but no rewrite of the file reaches it" if named else \
         f"line {line} does not name {what}, and no change of the file carries it"
     return Change(file, line, legacy, text, "", uses, "changed", reason, traced)

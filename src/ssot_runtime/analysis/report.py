@@ -28,7 +28,8 @@ def parse_time(text: str) -> int:
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return int(moment.timestamp() * 1e9)
+    # Whole microseconds, no float: timestamp() * 1e9 made 09:00:00.965 into 09:00:00.964999999.
+    return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(microseconds=1) * 1000
 
 
 class PathMapper:
@@ -129,13 +130,28 @@ def _counts(totals: dict[str, Any]) -> str:
                       plural(totals["uses"], "use")))
 
 
+def heading(path: dict[str, Any], quote: str = "") -> str:
+    """``old.mod -> new.mod``; for names that move within one module, the names:
+    ``shop.models:Item -> shop.models:Product`` (not ``shop.models -> shop.models``)."""
+    legacy, canonical = path["legacy"], path["canonical"]
+    pairs = symbol_pairs(path) if legacy == canonical else [("", "")]
+    return ", ".join(f"{quote}{legacy}{old}{quote} -> {quote}{canonical}{new}{quote}" for old, new in pairs)
+
+
+def symbol_pairs(path: dict[str, Any]) -> list[tuple[str, str]]:
+    """``[(":Item", ":Product")]``: the names a path's sites use and their canonical names
+    (``[("", "")]`` when no site names one)."""
+    return sorted({(f":{s['symbol']}", f":{s['canonical_symbol'] or s['symbol']}")
+                   for s in path["sites"] if s["symbol"]}) or [("", "")]
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     lines = ["# Legacy import paths still in use\n", f"{summary(report)}: {_counts(report['totals'])}.\n"]
     for path in report["legacy_paths"]:
-        lines.append(f"## `{path['legacy']}` -> `{path['canonical']}`\n")
+        lines.append(f"## {heading(path, '`')}\n")
         lines.append(f"{plural(path['uses'], 'use')} at {plural(path['sites_count'], 'site')} in "
                      f"{plural(path['files_count'], 'file')}; services: {', '.join(path['services']) or '-'}; "
-                     f"processes: {path['processes']}; last seen {path['last_seen']}.\n")
+                     f"processes: {path['processes']}; last seen {path['last_seen'] or '-'}.\n")
         lines.append("| file:line | function | symbol | uses |\n|---|---|---|---|")
         for site in path["sites"]:
             symbol = f"`{site['symbol']}`" + (f" -> `{site['canonical_symbol']}`"
@@ -155,9 +171,10 @@ def render_table(report: dict[str, Any], *, console: Any = None) -> str:
     console = console or Console(file=buffer, width=140, force_terminal=False, color_system=None)
     console.print(f"{summary(report)}: {_counts(report['totals'])}")
     for path in report["legacy_paths"]:
-        table = Table(title=f"{path['legacy']} -> {path['canonical']}  ({plural(path['uses'], 'use')}, "
-                            f"{plural(path['sites_count'], 'site')}, {plural(path['processes'], 'process')})",
-                      title_justify="left", show_lines=False)
+        # The heading on a line of its own: a table's title wraps at the table's width.
+        console.print(f"{heading(path)}  ({plural(path['uses'], 'use')}, {plural(path['sites_count'], 'site')}, "
+                      f"{plural(path['processes'], 'process')})", markup=False, highlight=False, soft_wrap=True)
+        table = Table(show_lines=False)
         for column in ("file:line", "function", "symbol", "uses"):
             table.add_column(column, justify="right" if column == "uses" else "left")
         for site in path["sites"]:

@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass
 
 from ..config import Config
+from ..traces.coverage import plural
 from .names import LegacyNames
 from .references import ARGUMENT_KEYWORDS, KNOWN_CALLS, config_names, prose_in, whole
 
@@ -266,11 +267,11 @@ def render_text(doc: dict[str, Any], fmt: str) -> str:
                   f"{'.' + r[6] if r[6] else ''}" + (f"  [runtime uses: {r[7]}]" if r[7] != "" else "")
                   for r in rows]
     totals = doc["totals"]
-    lines.append(f"\n{totals['references']} references in {totals['files']} files "
+    lines.append(f"\n{plural(totals['references'], 'reference')} in {plural(totals['files'], 'file')} "
                  f"({doc['sources']['files']} read)")
     for item in doc.get("runtime_only", []):
         lines.append(f"runtime only (dynamic): {item['file']}:{item['line']} {item['legacy']} "
-                     f"{item['symbol'] or ''} {item['uses']} uses")
+                     f"{item['symbol'] or ''} {plural(item['uses'], 'use')}")
     for error in doc["sources"]["errors"]:
         lines.append(f"error: {error}")
     return "\n".join(lines) + "\n"

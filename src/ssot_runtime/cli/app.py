@@ -82,6 +82,14 @@ class Command(typer.core.TyperCommand):
             if type(param) is typer.core.TyperArgument:
                 param.__class__ = _Argument
 
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        """An option value out of range or of the wrong type: one line and exit 2, not a boxed panel."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.BadParameter as exc:
+            typer.echo(f"ssot-runtime: error: {info_name}: {exc.format_message()}", err=True)
+            raise typer.Exit(2) from None
+
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
         if option is not None:

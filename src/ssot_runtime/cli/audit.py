@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
+from .read import TOKEN_HELP
 
 
 def _existing(paths: list[str]) -> list[str]:
@@ -63,8 +64,11 @@ def discover(
         typer.echo(f"kept: {why} (discovered at {where(rule.file)}:{rule.line})", err=True)
     for refusal in found.refused:
         typer.echo(f"refused: {where(refusal.file)}:{refusal.line}: {refusal.module}: {refusal.reason}", err=True)
+    for open_ in found.undecided:
+        typer.echo(f"undecided: {where(open_.file)}:{open_.line}: {open_.module}: {open_.reason}", err=True)
     summary = (f"discover: {plural(found.files, 'file')} read, {plural(len(merged.added), 'rule')} to add to "
-               f"{where(target)}, {len(merged.kept)} already there, {len(found.refused)} refused")
+               f"{where(target)}, {len(merged.kept)} already there, {len(found.refused)} refused"
+               + (f", {len(found.undecided)} undecided" if found.undecided else ""))
     if write:
         if merged.added:
             _discover.write(merged)
@@ -79,6 +83,7 @@ def discover(
 def audit(
     paths: Annotated[Optional[list[str]], typer.Argument(metavar="PATH", help="Files and folders to read.", show_default="the project root")] = None,  # noqa: E501,UP045
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: the legacy paths without use, the files loaded under two names." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     output: Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write the audit to this file.", show_default="standard output")] = None,  # noqa: E501,UP045
     all_objects: Annotated[bool, typer.Option("--all", metavar="", help="Table and markdown: also the objects with a single import path.")] = False,  # noqa: E501
@@ -103,9 +108,17 @@ def audit(
     base = project_root(root, config)
     where = PathMapper([], base)
     chosen = _existing(paths) if paths else [base]
-    agg = read_traces(traces, config=config) if traces else None
+    agg = read_traces(traces, config=config, warn=False, token_env=token_env) if traces else None
+    if agg is not None and agg.skipped:  # the uses those lines held are unknown: no path can be called unused
+        from .read import skipped_message
+
+        held = "the uses they held are" if len(agg.skipped) != 1 else "the uses it held are"
+        raise CliError(f"audit: {skipped_message(agg)}; {held} unknown, so no legacy path can be called "
+                       "unused: fix the traces, or audit without --traces")
     doc = _audit.build_audit(build_index(chosen), cfg, agg=agg, where=where, paths=[where(os.path.abspath(p))
                                                                                    for p in chosen])
+    for unread in doc["unread"]:  # never silent: the audit does not cover them
+        typer.echo(f"not read: {unread['file']}:{unread['line']}: {unread['module']}: {unread['reason']}", err=True)
     if fmt == "table" and output is None and sys.stdout.isatty():
         from rich.console import Console
 

@@ -10,6 +10,7 @@ import typer
 
 from ..config import load_config
 from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
+from .read import STORE_HELP, TOKEN_HELP
 
 
 @app.command(cls=Command)
@@ -21,6 +22,8 @@ def plan(
     root: Annotated[Optional[Path], typer.Option("--root", metavar="DIR", help="The source tree.", show_default="the config file's folder, else the working directory")] = None,  # noqa: E501,UP045
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
 ) -> None:
     """Plan the migration: the exact replacement of each line, in small prioritised batches.
 
@@ -37,7 +40,7 @@ def plan(
         mapper = _report.PathMapper(list(path_map or ()), base)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    doc = _report.build_report(read_traces(sources, config=config), mapper=mapper)
+    doc = _report.build_report(read_traces(sources, config=config, store=source, token_env=token_env), mapper=mapper)
     result = _plan.build_plan(doc, load_config(config), root=base, batch_size=batch_size)
     if fmt == "json":
         import json
@@ -66,6 +69,7 @@ def _config_skip(cfg: Any) -> list[str]:
 def scan(
     paths: Annotated[list[str], typer.Argument(metavar="PATH", help="Files and folders to scan.", show_default=False)],
     traces: Annotated[Optional[list[str]], typer.Option("--traces", metavar="SOURCE", help="Traces: mark what ran, list what only ran." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table | markdown | json | csv")] = "table",  # noqa: E501
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
     legacy: Annotated[Optional[list[str]], typer.Option("--legacy", metavar="GLOB", help="Only legacy paths matching this glob." + REPEAT)] = None,  # noqa: E501,UP045
@@ -97,7 +101,7 @@ def scan(
             mapper = _report.PathMapper(list(path_map or ()), base)
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        doc = _report.build_report(read_traces(traces, config=config), mapper=mapper)
+        doc = _report.build_report(read_traces(traces, config=config, token_env=token_env), mapper=mapper)
         for path in doc["legacy_paths"]:
             for site in path["sites"]:
                 site["file"] = os.path.join(base, site["file"])
@@ -120,6 +124,7 @@ def fix(
     write: Annotated[bool, typer.Option("--write", metavar="", help="Edit the files in place (atomically).")] = False,
     diff: Annotated[bool, typer.Option("--diff", metavar="", help="Print a unified diff, change nothing (the default).")] = False,  # noqa: E501
     only_seen: Annotated[Optional[list[str]], typer.Option("--only-seen", metavar="SOURCE", help="Traces: only legacy paths they show in use." + REPEAT)] = None,  # noqa: E501,UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     legacy: Annotated[Optional[list[str]], typer.Option("--legacy", metavar="GLOB", help="Only legacy paths matching this glob." + REPEAT)] = None,  # noqa: E501,UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help=CONFIG_HELP)] = None,  # noqa: UP045
 ) -> None:
@@ -138,7 +143,7 @@ def fix(
     only = tuple(legacy or ())
     unplaced: list[str] = []
     if only_seen:
-        report = _report.build_report(read_traces(only_seen, config=config))
+        report = _report.build_report(read_traces(only_seen, config=config, token_env=token_env))
         unplaced = _fix.unplaced(report, _existing(paths))
         seen = [p["legacy"] for p in report["legacy_paths"]]
         if only:

@@ -10,7 +10,16 @@ import typer
 
 from ..analysis.report import PathMapper
 from .app import FORMATS, CliError, Command, app, handles_errors
-from .read import OptionError, progress_bar, project_root, read_traces, skipped_message, time_option
+from .read import (
+    STORE_HELP,
+    TOKEN_HELP,
+    OptionError,
+    progress_bar,
+    project_root,
+    read_traces,
+    skipped_message,
+    time_option,
+)
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
 REPEAT = " Repeat the option for more."
@@ -32,7 +41,10 @@ def report(
     since: Annotated[Optional[str], typer.Option("--since", metavar="TIME", help="ISO date or date-time (UTC), e.g. 2026-11-30T09:00.")] = None,  # noqa: E501,UP045
     until: Annotated[Optional[str], typer.Option("--until", metavar="TIME", help="ISO date or date-time (UTC).")] = None,  # noqa: E501,UP045
     strict: Annotated[bool, typer.Option("--strict", metavar="", help="A line that does not parse is an error.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
+    audit: Annotated[Optional[Path], typer.Option("--audit", metavar="FILE", help="html: the audit's figures too, from `audit --format json --output FILE`.")] = None,  # noqa: E501,UP045
 ) -> None:
     """Report the legacy paths still used: where, how often, by which services and processes.
 
@@ -57,24 +69,40 @@ def report(
         raise CliError(f"--by gives the series as table, json or html, not {fmt}: a script reads --format json")
     if by is not None and fmt != "html" and top is not None:
         raise CliError("--top limits the sites shown, and the --by series has none: drop one of them")
+    if audit is not None and fmt != "html":
+        raise CliError("--audit adds the audit's figures to the html page: with --format html only "
+                       "(the audit's own formats: ssot-runtime audit --format ...)")
+    audit_doc = None
+    if audit is not None:
+        from ..analysis.html_audit import read_audit
+
+        audit_doc = read_audit(str(audit))
     if fmt == "html" and output is None and sys.stdout.isatty():
         raise CliError("--format html writes a page, not terminal text: give --output FILE (or redirect stdout)")
     since_ns, until_ns = time_option("--since", since), time_option("--until", until)
+    if since_ns is not None and until_ns is not None and since_ns > until_ns:
+        raise OptionError(f"--since {since} is after --until {until}: no time is in both")
     filters = _traces.Filters(services=frozenset(service or ()), legacy=tuple(legacy or ()),
                               since_ns=since_ns, until_ns=until_ns)
     base = project_root(root, config)
     mapper = _mapper(path_map, base)
     timeline = Timeline() if by is not None or fmt == "html" else None
     agg = read_traces(sources, filters, strict=strict, progress=progress_bar(sources, config), config=config,
-                      timeline=timeline)
+                      timeline=timeline, store=source, token_env=token_env, exclude=(output,))
     doc = _report.build_report(agg, mapper=mapper, top=top)
+    named = [f"{option} {value}" for option, values in (("--service", service), ("--legacy", legacy),
+                                                         ("--since", [since] if since else None),
+                                                         ("--until", [until] if until else None))
+             for value in values or ()]
+    if named:
+        doc["coverage"]["filters"] = " ".join(named)  # the summary says what left no evidence
     if timeline is not None:
         canonical = {p["legacy"]: p["canonical"] for p in doc["legacy_paths"]}
         series = timeline.series(agg, by or "day", since_ns=since_ns, until_ns=until_ns, canonical=canonical)
     if fmt == "html":
         from ..analysis import html
 
-        page = html.render(doc, series, agg, config=config, root=base, filters=filters)
+        page = html.render(doc, series, agg, config=config, root=base, filters=filters, audit=audit_doc)
         _write(output, page, "html")
     elif by is not None:
         from ..analysis import series as text
@@ -135,6 +163,8 @@ def check(
     path_map: Annotated[Optional[list[str]], typer.Option("--path-map", metavar="FROM=TO", help="Deployed=repository prefix." + REPEAT)] = None,  # noqa: E501,UP045
     allow_empty: Annotated[bool, typer.Option("--allow-empty", metavar="", help="Pass when the traces show no process at all.")] = False,  # noqa: E501
     skip_bad_lines: Annotated[bool, typer.Option("--skip-bad-lines", metavar="", help="Skip lines that do not parse instead of failing.")] = False,  # noqa: E501
+    source: Annotated[Optional[str], typer.Option("--source", metavar="URL", help=STORE_HELP)] = None,  # noqa: UP045
+    token_env: Annotated[Optional[str], typer.Option("--bearer-token-env", metavar="VAR", help=TOKEN_HELP)] = None,  # noqa: UP045
     config: Annotated[Optional[Path], typer.Option("--config", "-c", metavar="FILE", help="Configuration file.")] = None,  # noqa: E501,UP045
     audit: Annotated[bool, typer.Option("--audit", metavar="", help="Also audit the source tree under the root: a new duplicate or a new unconfigured re-export fails.")] = False,  # noqa: E501
 ) -> None:
@@ -151,12 +181,14 @@ def check(
 
     base = project_root(root, config)
     mapper = _mapper(path_map, base)
-    agg = read_traces(sources, config=config, warn=skip_bad_lines)
+    agg = read_traces(sources, config=config, warn=skip_bad_lines, store=source, token_env=token_env,
+                      exclude=(baseline, write_baseline), allow_empty=allow_empty,
+                      empty_hint="; pass --allow-empty if that is expected")
     if agg.skipped and not skip_bad_lines:
         raise CliError(f"check: {skipped_message(agg)}; fix the traces or pass --skip-bad-lines")
     doc = _report.build_report(agg, mapper=mapper)
     if not doc["coverage"]["processes"] and not allow_empty:
-        where = " ".join(sources) if sources else "the output folder"
+        where = " ".join(sources) if sources else (source or "the output folder")
         raise CliError(f"check: no process evidence in {where} ({plural(agg.files, 'file')} read): no process "
                        "under the hook wrote there; pass --allow-empty if that is expected")
     typer.echo(f"check: site keys relative to {base}")

@@ -58,6 +58,13 @@ class Rule(Record):
             return f"{self.legacy}.*"
         return f"{self.legacy}:{self.symbol}" if self.symbol else self.legacy
 
+    @property
+    def target_key(self) -> str:
+        """The rule as written on the right-hand side (``b.*`` for a prefix, ``b:Y`` for a symbol)."""
+        if self.prefix:
+            return f"{self.target}.*"
+        return f"{self.target}:{self.target_symbol}" if self.target_symbol else self.target
+
 
 class Config(Record):
     """The validated configuration; build it with :func:`load_config` or :func:`parse_config`."""

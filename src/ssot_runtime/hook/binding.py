@@ -131,7 +131,7 @@ class Binding(NameServing, UseRecording):
         return depth
 
     def is_package(self, fullname: str) -> bool:
-        return self.target is not None and hasattr(self.target, "__path__")
+        return self.target is not None and "__path__" in vars(self.target)
 
     def get_code(self, fullname: str) -> CodeType | None:
         """``python -m legacy.module`` runs the canonical module's code (and counts one use)."""
@@ -187,8 +187,28 @@ class Binding(NameServing, UseRecording):
             if not (name[:2] == "__" and name[-2:] == "__"):
                 setattr(cls, name, self._property(name))
         module.__class__ = cls
-        if isinstance(getattr(module, "__path__", None), list):
-            module.__path__ = self.hook.legacy_path(module.__path__)
+        path = namespace.get("__path__")  # from the dict: a shim's own __getattr__ is never asked for dunders
+        if isinstance(path, list):
+            module.__path__ = self.hook.legacy_path(path)
+
+    def adopt(self, replacement: ModuleType, spec: Any) -> None:
+        """A shim that put another module in its place (``sys.modules[__name__] = canon``): that
+        module is the canonical one. The legacy name gets a legacy module object forwarding to it,
+        recorded as a redirect is; the objects are the replacement's own."""
+        module = proxy.LegacyModule(self.legacy, vars(replacement).get("__doc__"))
+        ns = module.__dict__
+        ns["__ssot_binding__"] = self
+        ns["__spec__"] = spec
+        ns["__loader__"] = spec.loader
+        path = vars(replacement).get("__path__")
+        if path is not None:  # children load from where they did before, as legacy names (observed)
+            ns["__path__"] = self.hook.legacy_path(path)
+            ns["__package__"] = self.legacy
+        else:
+            ns["__package__"] = self.legacy.rpartition(".")[0]
+        ns["__getattr__"] = self.module_getattr
+        self.module, self.target = module, replacement
+        sys.modules[self.legacy] = module  # what the import system returns once exec_module is done
 
 
     # -- writes and introspection --------------------------------------------------------

@@ -24,6 +24,9 @@ _IMPORT_NAME = opmap["IMPORT_NAME"]
 _LOAD_CONST = opmap["LOAD_CONST"]
 _EXTENDED_ARG = opmap["EXTENDED_ARG"]
 _IMPORT_FROM = opmap["IMPORT_FROM"]
+_IMPORT_STAR = opmap.get("IMPORT_STAR", -1)  # 3.10, 3.11
+_CALL_INTRINSIC_1 = opmap.get("CALL_INTRINSIC_1", -1)  # 3.12, 3.13: with INTRINSIC_IMPORT_STAR
+_INTRINSIC_IMPORT_STAR = 2
 _LOADS = frozenset(op for name, op in opmap.items() if name.startswith(("LOAD_", "STORE_", "DELETE_")))
 
 
@@ -125,6 +128,18 @@ def is_attribute_read(frame: FrameType) -> bool:
     raw = frame.f_code.co_code
     lasti = _instruction(raw, frame.f_lasti)
     return 0 <= lasti < len(raw) and raw[lasti] in _LOADS
+
+
+def is_star_import(frame: Any, *, known: bool = KNOWN) -> bool:
+    """Whether the frame is at the instruction of ``from x import *`` that reads every public name."""
+    raw = frame.f_code.co_code
+    at = _instruction(raw, frame.f_lasti)
+    if at < 0 or at >= len(raw) - 1:
+        return False
+    if known:
+        return bool(raw[at] == _IMPORT_STAR or (raw[at] == _CALL_INTRINSIC_1 and raw[at + 1] == _INTRINSIC_IMPORT_STAR))
+    return any(i.offset == at and (i.opname == "IMPORT_STAR" or i.argrepr == "INTRINSIC_IMPORT_STAR")
+               for i in _instructions(frame.f_code))
 
 
 def from_import_offset(frame: Any, *, known: bool = KNOWN) -> int | None:

@@ -78,6 +78,7 @@ def _twice(objects: list[tuple[str, object]]) -> tuple[str, ...]:
         namespace = vars(module)
         own = namespace.get("__name__")  # what its classes' __module__ says (a sys.modules key may differ)
         for attr, value in list(namespace.items()):
-            if isinstance(value, type) and value.__dict__.get("__module__") == own:
+            if isinstance(value, type) and value.__dict__.get("__module__") == own and \
+                    value.__dict__.get("__qualname__", value.__name__) == attr:  # an alias is no second class
                 seen[attr] = seen.get(attr, 0) + 1
     return tuple(sorted(attr for attr, count in seen.items() if count > 1))

@@ -13,6 +13,7 @@ from ..config import resolve
 from ..errors import LegacyImportError
 from .binding import Binding
 from .bytecode import import_statement
+from .importlib_bootstrap_frames import exec_observed
 from .live import live_spec
 
 TYPE_CHECKING = False
@@ -29,6 +30,7 @@ else:
     ModuleSpec = type(sys.__spec__)  # importlib.machinery.ModuleSpec, without importing it
 
 _getframe = sys._getframe
+_MODULE = type(sys)
 
 
 def _asked_by_runpy() -> bool:
@@ -120,23 +122,49 @@ def _observe_loader(loader: Any, binding: Binding) -> Any:
     import wrapt  # only observe mode needs it; keep it out of start-up
 
     class ObserveLoader(wrapt.ObjectProxy):  # type: ignore[type-arg]
+        # Defined there: a frame the warnings module skips, so that the module's own
+        # warnings.warn(..., stacklevel=2) points at the importing line.
+        exec_module = exec_observed
+
         def create_module(self, spec: Any) -> Any:
             return self.__wrapped__.create_module(spec)
 
-        def exec_module(self, module: ModuleType) -> None:
-            start = time.perf_counter_ns()
-            self.__wrapped__.exec_module(module)
+        def observed(self, module: ModuleType, start: int) -> Binding | None:
+            """After the module's own code ran: observe it; the binding, or None after an internal error."""
             binding.load_ns = (start, time.perf_counter_ns())
             try:
-                binding.observe(module)
+                replacement = sys.modules.get(binding.legacy)
+                if replacement is not module and isinstance(replacement, _MODULE):
+                    # sys.modules[__name__] = canon: the replacement is what importers get
+                    binding.adopt(replacement, module.__dict__.get("__spec__"))
+                else:
+                    binding.observe(module)
+                    if replacement is not module and replacement is not None:
+                        _not_observable(binding, replacement)
                 binding.hook.bindings[binding.legacy] = binding
                 binding.watch_cached_imports()
             except Exception:
                 binding.hook.internal_error()
-                return
-            binding.loaded()
+                return None
+            return binding
 
     return ObserveLoader(loader)
+
+
+def _not_observable(binding: Binding, replacement: object) -> None:
+    """A shim put an object that is no module in its place: nothing of ours can stand in for it.
+
+    Its first import counts as a use of the module (a from-import too, whose names are read on
+    that object), so that the path never looks unused; later uses are not seen, and stderr says so.
+    """
+    from ..log import notice
+
+    user = binding.hook.classifier.caller(_getframe(2))
+    statement = import_statement(user) if user is not None else None
+    if user is not None and statement is not None and statement[1] is not None:
+        binding.use(None, user)()  # `import legacy` is counted by the first import itself
+    notice(f"{binding.legacy!r} put a {type(replacement).__name__} in its place in sys.modules: only its "
+           "first import is counted, later uses of it are lost")
 
 
 class Finding:

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from types import FrameType
 
 
-# Frames that are never a user of a legacy path, and whose own reads are not uses.
-MACHINERY = ("importlib", "importlib.*", "_frozen_importlib", "_frozen_importlib_external", "runpy")
+# Frames that are never a user of a legacy path, and whose own reads are not uses: the import
+# machinery, and inspect's introspection (getmembers reads every name of a module).
+MACHINERY = ("importlib", "importlib.*", "_frozen_importlib", "_frozen_importlib_external", "runpy", "inspect")
 # Frames we walk past to find the user: ourselves and helpers that resolve dotted names.
 ALWAYS_SKIP = ("ssot_runtime", "ssot_runtime.*", "unittest.mock", "contextlib", "pickle", "copyreg", "pkgutil")
 

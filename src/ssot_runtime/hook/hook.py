@@ -232,15 +232,16 @@ class BaseHook(Finding):
         self.live_bindings.clear()
         for name in self._made_parents:
             module = sys.modules.get(name)
-            if module is not None and isinstance(getattr(module, "__path__", None), LegacyPath):
+            if module is not None and isinstance(getattr(module, "__dict__", {}).get("__path__"), LegacyPath):
                 del sys.modules[name]
         for name, binding in list(self.bindings.items()):
             lock_probe.uninstall(name, binding.probe)
             module = binding.module
             if isinstance(module, ObservedModule):
                 module.__class__ = ModuleType  # type: ignore[assignment]
-                if isinstance(getattr(module, "__path__", None), LegacyPath):
-                    module.__path__ = list(module.__path__)
+                path = module.__dict__.get("__path__")  # never through the shim's own __getattr__
+                if isinstance(path, LegacyPath):
+                    module.__path__ = list(path)
                 continue
             if sys.modules.get(name) is module:
                 del sys.modules[name]

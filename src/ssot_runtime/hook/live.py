@@ -16,6 +16,7 @@ import sys
 
 from .binding import Binding
 from .frames import SKIP
+from .importlib_bootstrap_frames import exec_live
 from .uses import _INTENDED
 
 TYPE_CHECKING = False
@@ -186,7 +187,7 @@ def refused_property(binding: LiveBinding, attr: str) -> property:
     """A legacy name in error mode: reading it counts one use and raises LegacyImportError."""
 
     def fget(self: ModuleType) -> Any:
-        binding.refuse_symbol(attr, _getframe(1))
+        return binding.refuse_symbol(attr, _getframe(1))
 
     return property(fget)
 
@@ -207,15 +208,19 @@ class LiveLoader:
         create = getattr(self._loader, "create_module", None)
         return create(spec) if create is not None else None
 
-    def exec_module(self, module: ModuleType) -> None:
+    # Defined there: a frame the warnings module skips, so that the module's own
+    # warnings.warn(..., stacklevel=2) points at the importing line.
+    exec_module = exec_live
+
+    def give_back(self, module: ModuleType) -> None:
+        """Once the module's own loader ran it: its spec and ``__loader__`` get that loader back."""
         original = self._loader
-        try:
-            original.exec_module(module)
-        finally:
-            if self._spec.loader is self:
-                self._spec.loader = original
-            if module.__dict__.get("__loader__") is self:
-                module.__loader__ = original
+        if self._spec.loader is self:
+            self._spec.loader = original
+        if module.__dict__.get("__loader__") is self:
+            module.__loader__ = original
+
+    def attach(self, module: ModuleType) -> None:
         try:
             self._binding.attach(module)
             self._binding.hook.live_bindings[self._binding.legacy] = self._binding

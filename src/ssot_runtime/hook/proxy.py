@@ -250,7 +250,7 @@ def refused_property(binding: Binding, attr: str) -> property:
     """A symbol rule in error mode: reading it raises :class:`LegacyImportError`."""
 
     def fget(self: ModuleType) -> Any:
-        binding.refuse_symbol(attr, _getframe(1))
+        return binding.refuse_symbol(attr, _getframe(1))
 
     return property(fget)
 

@@ -11,6 +11,7 @@ import sys
 
 from . import proxy
 from .frames import MACHINE
+from .importlib_bootstrap_frames import shim_getattr
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ class NameServing(BindingState):
         def new_site(self, table: proxy.SiteTable, attr: str, frame: FrameType) -> None: ...
         def spec_read(self, frame: FrameType, cache: proxy.SiteTable | None) -> None: ...
         def submodule_read(self, child: ModuleType, frame: FrameType, cache: proxy.SiteTable | None) -> None: ...
-        def refuse_symbol(self, attr: str, frame: FrameType) -> None: ...
+        def refuse_symbol(self, attr: str, frame: FrameType) -> Any: ...
+        def symbol_target(self, rule: Rule) -> tuple[str, str | None, str]: ...
         def record(self, attr: str | None, frame: FrameType | None) -> None: ...
         def attach_submodule(self, name: str, child: ModuleType) -> None: ...
         def set(self, name: str, value: Any) -> None: ...
@@ -141,17 +143,12 @@ class NameServing(BindingState):
         return getattr(binding.module, name)
 
     def _wrap_shim_getattr(self, original: Callable[[str], Any]) -> Callable[[str], Any]:
-        """Record the names a PEP 562 shim serves from its own ``__getattr__``."""
-        binding = self
+        """Record the names a PEP 562 shim serves from its own ``__getattr__``.
 
-        def __getattr__(name: str) -> Any:
-            value = original(name)
-            if not (name[:2] == "__" and name[-2:] == "__"):
-                binding.record(name, _getframe(1))
-            return value
-
-        __getattr__.__wrapped__ = original  # type: ignore[attr-defined]
-        return __getattr__
+        The wrapper is defined where the warnings module skips its frame: a shim's own
+        ``warnings.warn(..., stacklevel=2)`` points at the user's line.
+        """
+        return shim_getattr(original, self.record)
 
     def peek(self, name: str) -> Any:
         """The value of ``name`` without recording a use."""
@@ -165,6 +162,13 @@ class NameServing(BindingState):
         if rule is not None:
             return getattr(importlib.import_module(rule.target), rule.target_symbol or name)
         return getattr(self.target, name)
+
+    def unrefused(self, name: str) -> Any:
+        """The value of a refused name (error mode) where reading it is no use: a star import, ``inspect``."""
+        if self.namespace is not None and name in self.namespace:
+            return self.namespace[name]  # the module still defines it (a compatibility line)
+        module, symbol, _mode = self.symbol_target(self.renames[name])
+        return getattr(importlib.import_module(module), symbol or name)
 
     def public_names(self) -> list[str]:
         source = self.target if self.target is not None else self.module

@@ -12,7 +12,7 @@ import sys
 from ..errors import LegacyImportError, LegacyImportWarning
 from . import calls as _calls
 from . import proxy
-from .bytecode import from_import_offset, import_statement, is_attribute_read
+from .bytecode import from_import_offset, import_statement, is_attribute_read, is_star_import
 from .callers import _implicit_parent_import, _patch_restore, _resolved_for_a_patch, _where
 from .frames import MACHINE, SKIP
 from .recorder import FrameInfo
@@ -43,6 +43,7 @@ class UseRecording(BindingState):
     if TYPE_CHECKING:  # served by the NameServing half
         def upgrade(self) -> type[proxy.LegacyModule]: ...
         def peek(self, name: str) -> Any: ...
+        def unrefused(self, name: str) -> Any: ...
 
     # -- recording: the slow paths -------------------------------------------------------
     def new_site(self, table: proxy.SiteTable, attr: str, frame: FrameType) -> None:
@@ -57,9 +58,9 @@ class UseRecording(BindingState):
                     proxy.remember(table, frame, proxy._noop)
                     return
                 proxy.remember(table, frame, self._walker(attr))
-                self.use(attr, self.hook.classifier.caller(frame))()
+                self._name_use(attr, self.hook.classifier.caller(frame))()
                 return
-            action = self.use(attr, frame)
+            action = self._name_use(attr, frame)
             proxy.remember(table, frame, action)
             action()
         except _INTENDED:
@@ -78,12 +79,16 @@ class UseRecording(BindingState):
 
     def _walker(self, attr: str) -> Action:
         caller = self.hook.classifier.caller
-        use = self.use
+        use = self._name_use
 
         def walk() -> None:
             use(attr, caller(_getframe(2)))()
 
         return walk
+
+    def _name_use(self, attr: str, user: FrameType | None) -> Action:
+        """A read of ``attr`` by the user: a use, except ``from legacy import *`` reading every name."""
+        return proxy._noop if user is not None and is_star_import(user) else self.use(attr, user)
 
     def use(self, attr: str | None, frame: FrameType | None, seen: float | None = None) -> Action:
         """The action that counts one use of ``attr`` at the user frame ``frame``."""
@@ -159,7 +164,7 @@ class UseRecording(BindingState):
             # getattr(legacy, "__spec__") (Django's autoreloader, inspect.getmembers).
             return self.use(None, frame, seen) if called and not _calls.reads_an_attribute(frame) else proxy._noop
         name, fromlist = statement
-        if name == self.legacy and fromlist is None:
+        if name == self.legacy and (fromlist is None or fromlist == ("*",)):  # `from legacy import *`: the module
             return self.use(None, frame, seen)
         parent, _, leaf = self.legacy.rpartition(".")
         if fromlist and name == parent and leaf in fromlist and parent not in self.hook.bindings:
@@ -235,8 +240,11 @@ class UseRecording(BindingState):
         except Exception:
             self.hook.internal_error()
 
-    def refuse_symbol(self, attr: str, frame: FrameType) -> None:
-        user = self.hook.classifier.caller(frame)
+    def refuse_symbol(self, attr: str, frame: FrameType) -> Any:
+        classifier = self.hook.classifier
+        user = classifier.caller(frame)
+        if classifier.kind(frame) == MACHINE or (user is not None and is_star_import(user)):
+            return self.unrefused(attr)  # introspection (inspect) or a star import: no use, never refused
         self.use(attr, user)()
         rule = self.renames[attr]
         raise LegacyImportError(

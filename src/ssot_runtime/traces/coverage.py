@@ -109,7 +109,9 @@ def span_text(cov: dict[str, Any]) -> str:
     """``2026-11-30 09:00 - 17:00 UTC`` (the end's date only when it is another day)."""
     if not cov.get("start"):
         return "no time span"
-    start, end = _moment(cov["start"]), _moment(cov["end"] or cov["start"])
+    if not cov.get("end"):  # a store: the processes' starts are known, not when their data ends
+        return f"from {_moment(cov['start']).strftime('%Y-%m-%d %H:%M')} UTC"
+    start, end = _moment(cov["start"]), _moment(cov["end"])
     tail = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%Y-%m-%d %H:%M")
     return f"{start.strftime('%Y-%m-%d %H:%M')} - {tail} UTC"
 
@@ -118,6 +120,8 @@ def summary(report: dict[str, Any]) -> str:
     """``0 legacy uses in 12 processes, 2026-11-30 09:00 - 17:00 UTC``."""
     cov = report["coverage"]
     uses = plural(report["totals"]["uses"], "legacy use")
+    if not cov["processes"] and cov.get("filters"):
+        return f"{uses}: the filters {cov['filters']} left no process evidence"
     if not cov["processes"]:
         return f"{uses}: no process evidence in the data"
     return f"{uses} in {plural(cov['processes'], 'process')}, {span_text(cov)}"

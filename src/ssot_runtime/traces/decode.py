@@ -161,9 +161,10 @@ def read_file(agg: _read.Aggregate, path: str, filters: _read.Filters, strict: b
             try:
                 merge_line(agg, text, filters)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                why = str(exc) if isinstance(exc, ValueError) else _read.SHAPE  # as read.read says it
                 if strict:
-                    raise _read.TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {exc}") from None
-                agg.skipped.append((path, number, str(exc)[:200]))
+                    raise _read.TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {why}") from None
+                agg.skipped.append((path, number, why[:200]))
             if progress is not None:
                 progress(len(text))
 

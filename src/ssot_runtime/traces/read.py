@@ -33,6 +33,8 @@ DELTA, CUMULATIVE = 1, 2
 _FILE_KEYS = ("code.file.path", "code.filepath")
 _LINE_KEYS = ("code.line.number", "code.lineno")
 _FUNCTION_KEYS = ("code.function.name", "code.function")
+SHAPE = ('JSON, but not the OTLP metrics structure: expected {"resourceMetrics": [{"resource": {"attributes": '
+         '[...]}, "scopeMetrics": [{"metrics": [{"name": ..., "sum": {"dataPoints": [...]}}]}]}]}')
 
 
 class TraceReadError(SsotRuntimeError):
@@ -165,9 +167,10 @@ def read(sources: Iterable[str], filters: Filters = Filters(), *, strict: bool =
                         raise ValueError("not a JSON object")
                     _merge(agg, batch, filters)
                 except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    why = str(exc) if isinstance(exc, ValueError) else SHAPE  # JSON, but not OTLP's structure
                     if strict:
-                        raise TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {exc}") from None
-                    agg.skipped.append((path, number, str(exc)[:200]))
+                        raise TraceReadError(f"{path}:{number}: not an OTLP/JSON line: {why}") from None
+                    agg.skipped.append((path, number, why[:200]))
                 if progress is not None:
                     progress(len(text))
     _settle_cumulative(agg)

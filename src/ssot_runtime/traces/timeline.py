@@ -54,6 +54,12 @@ class Timeline:
         else:
             self._cumulative.setdefault((key, process, start), []).append((time_ns, value))
 
+    def add_window(self, legacy: str, start_ns: int, end_ns: int, uses: int) -> None:
+        """Uses that happened within ``(start_ns, end_ns]`` (a store's series, growth by growth)."""
+        if uses:
+            hours = (legacy, start_ns // HOUR_NS, end_ns // HOUR_NS)
+            self.hours[hours] = self.hours.get(hours, 0) + uses
+
     def settle(self) -> None:
         """Turn the cumulative series into windows: each point's growth since the previous one."""
         hours = self.hours

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ssot_runtime.analysis.discover import discover, merge
+from ssot_runtime.analysis.discover import discover
+from ssot_runtime.analysis.discover_merge import merge
 from ssot_runtime.analysis.sources import build_index
 from ssot_runtime.cli import app
 from ssot_runtime.config import load_config

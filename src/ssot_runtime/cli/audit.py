@@ -47,6 +47,7 @@ def discover(
     Example: ssot-runtime discover src/ --diff;  ssot-runtime discover src/ --write
     """
     from ..analysis import discover as _discover
+    from ..analysis import discover_merge
     from ..analysis.report import PathMapper
     from ..traces.coverage import plural
 
@@ -57,7 +58,7 @@ def discover(
     found = _discover.discover(paths)
     where = PathMapper([], os.path.dirname(target))
     try:
-        merged = _discover.merge(found, target, where)
+        merged = discover_merge.merge(found, target, where)
     except _discover.DiscoverError as exc:
         raise CliError(str(exc)) from None
     for rule, why in merged.kept:
@@ -71,7 +72,7 @@ def discover(
                + (f", {len(found.undecided)} undecided" if found.undecided else ""))
     if write:
         if merged.added:
-            _discover.write(merged)
+            discover_merge.write(merged)
         typer.echo(summary.replace(" to add to ", " added to " if merged.added else " to add to "), err=True)
     else:
         typer.echo(merged.diff(), nl=False)

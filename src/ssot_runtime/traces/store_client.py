@@ -90,6 +90,9 @@ class Client:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.queries = 0
+        # A context of our own, made now: urlopen's shared opener (3.12+) keeps the certificates
+        # of the first call in the process, whatever SSL_CERT_FILE says later.
+        self._tls = ssl.create_default_context() if store.base.startswith("https:") else None
 
     def query(self, expr: str, at_ms: int) -> list[dict[str, Any]]:
         """An instant query at ``at_ms``: the vector's or the matrix's series."""
@@ -119,7 +122,7 @@ class Client:
         if store.token:
             request.add_header("Authorization", f"Bearer {store.token}")
         try:
-            with urllib.request.urlopen(request, timeout=store.timeout) as response:
+            with urllib.request.urlopen(request, timeout=store.timeout, context=self._tls) as response:
                 body = response.read()
         except urllib.error.HTTPError as exc:
             raise PrometheusError(f"{store.shown}: {_http_error(exc)}") from None

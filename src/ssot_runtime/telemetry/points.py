@@ -138,8 +138,10 @@ class Points(TelemetryState):
 
         if generation != self._generation or os.getpid() != self.pid:
             return []
-        return [Observation(len(n.modules), {"code.file.path": n.file, MODULES: list(n.modules),
-                                             CLASSES: list(n.classes)}) for n in self.hook.loaded_twice]
+        # Tuples: opentelemetry-sdk 1.43 (our lowest) hashes the attributes as given: a list failed the
+        # whole collection, and the process left no file at all.
+        return [Observation(len(n.modules), {"code.file.path": n.file, MODULES: tuple(n.modules),
+                                             CLASSES: tuple(n.classes)}) for n in self.hook.loaded_twice]
 
     def pump(self) -> None:
         """Turn first imports recorded since the last call into the histogram and spans.

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .app import CONFIG_HELP, FORMATS, REPEAT, CliError, Command, app, handles_errors
-from .read import TOKEN_HELP
+from .read import TOKEN_HELP, write_output
 
 
 def _existing(paths: list[str]) -> list[str]:
@@ -133,11 +133,4 @@ def audit(
         text = _audit.render_markdown(doc, all_objects=all_objects)
     else:
         text = _audit.render_table(doc, all_objects=all_objects)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
-    typer.echo(f"{fmt} audit written to {output.resolve()}")
+    write_output(output, text, f"{fmt} audit")

@@ -181,3 +181,15 @@ def progress_bar(sources: list[str] | None, config: Path | None = None) -> Any:
 
     atexit.register(progress.stop)
     return lambda n: progress.advance(task, n)
+
+
+def write_output(output: Path | None, text: str, what: str) -> None:
+    """To standard output, or to ``--output``, saying where (the path is what a script reads next)."""
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OptionError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
+    typer.echo(f"{what} written to {output.resolve()}")

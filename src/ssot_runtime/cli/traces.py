@@ -19,6 +19,7 @@ from .read import (
     read_traces,
     skipped_message,
     time_option,
+    write_output,
 )
 
 SOURCES_HELP = "Files, folders, globs, .gz or - (default: the configured output folder)."
@@ -134,15 +135,7 @@ def report(
 
 
 def _write(output: Path | None, text: str, fmt: str) -> None:
-    """To standard output, or to ``--output``, saying where (the path is what a script reads next)."""
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise OptionError(f"--output {output}: cannot write: {exc.strerror or exc}") from None
-    typer.echo(f"{fmt} report written to {output.resolve()}")
+    write_output(output, text, f"{fmt} report")
 
 
 def _mapper(path_map: list[str] | None, root: str) -> PathMapper:

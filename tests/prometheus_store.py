@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import shutil
-import signal
 import ssl
 import struct
 import subprocess
@@ -33,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.servers.harness import free_port
+from tests.servers.harness import free_port, kill_group
 
 BINARY = shutil.which("prometheus")
 
@@ -108,10 +106,7 @@ def running(folder: Path, prefix: str = "", extra: Iterable[str] = (), tls: bool
         _wait_ready(server)
         yield server
     finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(10)
+        kill_group(process, wait=10)
 
 
 def _wait_ready(server: Prometheus, timeout: float = 30) -> None:

@@ -147,10 +147,15 @@ def serve(command: list[str], cwd: Path, port: int, env: dict[str, str] | None =
             server.wait_ready(timeout, ready)
         yield server
     finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5)
+        kill_group(process)
+
+
+def kill_group(process: subprocess.Popen[bytes], wait: float = 5) -> None:
+    """SIGKILL a server's whole process group (it was started in a session of its own), then reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(wait)
 
 
 def wait_group_gone(pgid: int, timeout: float = 10) -> None:
